@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ondemand.batch project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The module class and AWS clients shared by every module of ondemand.batch."""
+
+from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+COLLECTION_NAME = "ondemand.batch"
+# Kept equal to galaxy.yml's version (a unit test checks it); sent in the AWS user agent.
+COLLECTION_VERSION = "0.1.0"
+
+# Throttling codes that amazon.aws's default retry list lacks: EventBridge, Scheduler, Logs and
+# Secrets Manager answer ThrottlingException; SNS/SQS RequestThrottled; Batch sometimes
+# LimitExceededException for rate limits.
+EXTRA_RETRY_CODES = ["ThrottlingException", "RequestThrottled", "RequestThrottledException", "SlowDown"]
+
+
+def retry_decorator():
+    """Jittered exponential backoff for every call made with ``aws_retry=True``.
+
+    Starts at 1 s (not amazon.aws's 3 s) because Batch control-plane throttling clears quickly
+    and long first sleeps make every throttled run slow; ten attempts bound the total wait.
+    """
+    return AWSRetry.jittered_backoff(
+        retries=10, delay=1, backoff=2.0, max_delay=20, catch_extra_error_codes=EXTRA_RETRY_CODES
+    )
+
+
+class BatchModule(AnsibleAWSModule):
+    """AnsibleAWSModule that reports ondemand.batch (name and version) in the AWS user agent."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
+
+    def retrying_client(self, service):
+        """A boto3 client whose calls retry throttling and server errors when given ``aws_retry=True``."""
+        return self.client(service, retry_decorator=retry_decorator())
+
+    def batch_client(self):
+        return self.retrying_client("batch")
