@@ -30,7 +30,7 @@ MODULES = sorted(p.stem for p in (ROOT / "plugins/modules").glob("*.py") if p.st
 
 
 def run(*cmd, cwd, env=None):
-    completed = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert completed.returncode == 0, f"{cmd} failed:\n{completed.stdout}\n{completed.stderr}"
     return completed.stdout
 

@@ -80,7 +80,9 @@ def run_playbook(
             "ANSIBLE_LOCALHOST_WARNING": "False",
             **(env or {}),
         }
-        completed = subprocess.run(cmd, cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=timeout)
+        completed = subprocess.run(
+            cmd, cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=timeout, check=False
+        )
     report = None
     if run_env["ANSIBLE_STDOUT_CALLBACK"] == "ansible.posix.json":
         try:
