@@ -106,7 +106,7 @@ molecule: setup ## The molecule scenario(s) under extensions/molecule
 		else echo "No molecule scenario yet (extensions/molecule is empty)"; fi
 
 # ---------------------------------------------------------------------------- emulator
-emulator: setup ## Start the local AWS emulator on $(EMULATOR_URL) (no-op when it already runs)
+emulator: setup ## Start the local AWS emulator on 127.0.0.1:EMULATOR_PORT (5000); no-op when it already runs
 	$(call say,Local AWS emulator on $(EMULATOR_URL))
 	@test -f emulator/__main__.py || { echo "The emulator (emulator/, issue 3) is not built yet: nothing to start." >&2; exit 1; }
 	@mkdir -p $(EMULATOR_DIR)
@@ -126,19 +126,19 @@ emulator-stop: ## Stop the emulator started by `make emulator` (no-op when none 
 ensure-env = $(if $(filter local,$(ENV)),$(MAKE) --no-print-directory emulator,true)
 require = @for f in $(1); do test -e $$f || { echo "Not available yet: $$f is missing ($(2))." >&2; exit 1; }; done
 
-deploy: setup ## Deploy the stack of inventories/$(ENV)
+deploy: setup ## Deploy the stack of inventories/ENV (default local)
 	$(call require,playbooks/deploy.yml inventories/$(ENV),roles and playbooks land with issue 6)
 	@$(ensure-env)
 	$(call say,Deploying inventories/$(ENV))
 	@ansible-playbook playbooks/deploy.yml -i inventories/$(ENV)
 
-destroy: setup ## Destroy the stack of inventories/$(ENV) (no prompt)
+destroy: setup ## Destroy the stack of inventories/ENV (no prompt)
 	$(call require,playbooks/destroy.yml inventories/$(ENV),roles and playbooks land with issue 6)
 	@$(ensure-env)
 	$(call say,Destroying inventories/$(ENV))
 	@ansible-playbook playbooks/destroy.yml -i inventories/$(ENV) -e confirm=true
 
-submit: setup ## Submit the default job of inventories/$(ENV) and follow it
+submit: setup ## Submit the default job of inventories/ENV and follow it
 	$(call require,playbooks/submit-job.yml inventories/$(ENV),the submit-job playbook lands with issue 5)
 	@$(ensure-env)
 	$(call say,Submitting the default job of inventories/$(ENV))
