@@ -10,6 +10,10 @@ ENV ?= local
 EMULATOR_HOST ?= 127.0.0.1
 EMULATOR_PORT ?= 5000
 PYTEST_ARGS ?=
+# Extra ansible-playbook arguments for deploy/destroy/submit, e.g. SUBMIT_ARGS='-e job_wait=false'.
+DEPLOY_ARGS ?=
+DESTROY_ARGS ?=
+SUBMIT_ARGS ?=
 
 ROOT := $(CURDIR)
 VENV := $(ROOT)/.venv
@@ -79,7 +83,9 @@ format: setup ## Rewrite Python files with ruff's formatter and import sorting
 sanity: setup ## ansible-test sanity on a copy of the tracked tree under build/sanity/ansible_collections/ondemand/batch
 	$(call say,ansible-test sanity)
 	@rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_TREE)
-	@git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(SANITY_TREE)
+	@# Only what the collection ships and its tests: bench/, emulator/ and extensions/ are dev tools (ruff covers them).
+	@git ls-files -z --cached --others --exclude-standard | grep -zvE '^(bench|emulator|extensions)/' \
+		| xargs -0 cp --parents -t $(SANITY_TREE)
 	@# The import and validate-modules tests need the dependencies beside the collection under test.
 	@site=$$($(VPY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
 		for dep in amazon community; do ln -s $$site/ansible_collections/$$dep $(SANITY_ROOT)/ansible_collections/$$dep; done
@@ -130,19 +136,19 @@ deploy: setup ## Deploy the stack of inventories/ENV (default local)
 	$(call require,playbooks/deploy.yml inventories/$(ENV),roles and playbooks land with issue 6)
 	@$(ensure-env)
 	$(call say,Deploying inventories/$(ENV))
-	@ansible-playbook playbooks/deploy.yml -i inventories/$(ENV)
+	@ansible-playbook playbooks/deploy.yml -i inventories/$(ENV) $(DEPLOY_ARGS)
 
 destroy: setup ## Destroy the stack of inventories/ENV (no prompt)
 	$(call require,playbooks/destroy.yml inventories/$(ENV),roles and playbooks land with issue 6)
 	@$(ensure-env)
 	$(call say,Destroying inventories/$(ENV))
-	@ansible-playbook playbooks/destroy.yml -i inventories/$(ENV) -e confirm=true
+	@ansible-playbook playbooks/destroy.yml -i inventories/$(ENV) -e confirm=true $(DESTROY_ARGS)
 
 submit: setup ## Submit the default job of inventories/ENV and follow it
 	$(call require,playbooks/submit-job.yml inventories/$(ENV),the submit-job playbook lands with issue 5)
 	@$(ensure-env)
 	$(call say,Submitting the default job of inventories/$(ENV))
-	@ansible-playbook playbooks/submit-job.yml -i inventories/$(ENV)
+	@ansible-playbook playbooks/submit-job.yml -i inventories/$(ENV) $(SUBMIT_ARGS)
 
 demo: setup ## Emulator + deploy of inventories/local + a job followed live to SUCCEEDED
 	$(call require,emulator/__main__.py playbooks/deploy.yml playbooks/submit-job.yml inventories/local,the demo needs the emulator and the roles)

@@ -86,7 +86,10 @@ def run_playbook(
     report = None
     if run_env["ANSIBLE_STDOUT_CALLBACK"] == "ansible.posix.json":
         try:
-            report = json.loads(completed.stdout[completed.stdout.index("{") :])
+            stdout = completed.stdout
+            # Live lines printed by action plugins (ondemand.batch.job) may precede the report.
+            start = 0 if stdout.startswith("{") else stdout.index("\n{") + 1
+            report = json.loads(stdout[start:])
         except ValueError:
             report = None
     return PlaybookResult(completed, report)
