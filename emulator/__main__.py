@@ -1,0 +1,215 @@
+"""``python -m emulator``: run the local AWS emulator in the foreground, or detached with ``--daemon``."""
+
+import argparse
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from emulator.controls import EXECUTORS, ConfigError, Controls
+
+ROOT = Path(__file__).resolve().parents[1]
+READY_TIMEOUT = 30.0
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="python -m emulator",
+        description="Local AWS emulator (moto's server plus AWS Batch behaviour and a local job executor).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=5000, help="port to bind (default 5000)")
+    parser.add_argument("--latency-ms", type=float, default=0, help="delay added to every AWS API request")
+    parser.add_argument("--throttle-rate", type=float, default=0.0, help="fraction answered with a throttling error")
+    parser.add_argument("--error-rate", type=float, default=0.0, help="fraction answered with a 500/503 error")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the fault injection (repeatable runs)")
+    parser.add_argument(
+        "--transition-delay", type=float, default=0.5, help="seconds per Batch status transition (default 0.5)"
+    )
+    parser.add_argument("--executor", choices=EXECUTORS, default="local", help="how jobs run (default local)")
+    parser.add_argument("--daemon", action="store_true", help="detach, wait until serving, write --pidfile, exit")
+    parser.add_argument("--pidfile", help="file holding the pid of the running emulator")
+    parser.add_argument("--log-file", help="log of the detached emulator (with --daemon)")
+    parser.add_argument("--access-log", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+    if args.daemon and not args.pidfile:
+        parser.error("--daemon needs --pidfile")
+    return args
+
+
+def controls_from(args):
+    return Controls(
+        latency_ms=args.latency_ms,
+        throttle_rate=args.throttle_rate,
+        error_rate=args.error_rate,
+        seed=args.seed,
+        transition_delay=args.transition_delay,
+        executor=args.executor,
+    )
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        controls = controls_from(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.daemon:
+        return daemonize(args)
+    if _port_in_use(args.host, args.port):  # before the seconds it takes to import moto
+        print(f"error: port {args.port} on {args.host} is already in use by another process", file=sys.stderr)
+        return 1
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from emulator.server import PortInUse, serve
+
+    try:
+        serve(args.host, args.port, controls, pidfile=args.pidfile, access_log=args.access_log)
+    except PortInUse as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# --- --daemon -------------------------------------------------------------------------------------------
+def _url(host, port):
+    from emulator.server import connect_host
+
+    return f"http://{connect_host(host)}:{port}"
+
+
+def _is_emulator(url):
+    """True when an emulator answers /_emulator/stats at ``url``."""
+    try:
+        with urllib.request.urlopen(url + "/_emulator/stats", timeout=2) as response:
+            payload = json.loads(response.read())
+        return isinstance(payload, dict) and "calls" in payload and "by_service" in payload
+    except (OSError, ValueError):
+        return False
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read_pid(pidfile):
+    try:
+        return int(Path(pidfile).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _port_in_use(host, port):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def daemonize(args):
+    url = _url(args.host, args.port)
+    pidfile = Path(args.pidfile).resolve()
+    pid = _read_pid(pidfile)
+    if pid is not None and _alive(pid) and _is_emulator(url):
+        print(f"AWS emulator already running on {url} (pid {pid}); nothing to do")
+        return 0
+    if pid is not None:
+        pidfile.unlink(missing_ok=True)  # stale: that process is gone or serves something else
+    if _port_in_use(args.host, args.port):
+        owner = " (an emulator not started with this pidfile)" if _is_emulator(url) else ""
+        print(
+            f"error: port {args.port} on {args.host} is already in use by another process{owner}; "
+            f"stop it or choose another port (EMULATOR_PORT={args.port})",
+            file=sys.stderr,
+        )
+        return 1
+
+    pidfile.parent.mkdir(parents=True, exist_ok=True)
+    log_path = Path(args.log_file).resolve() if args.log_file else pidfile.with_suffix(".log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "emulator",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--latency-ms",
+        str(args.latency_ms),
+        "--throttle-rate",
+        str(args.throttle_rate),
+        "--error-rate",
+        str(args.error_rate),
+        "--transition-delay",
+        str(args.transition_delay),
+        "--executor",
+        args.executor,
+        "--pidfile",
+        str(pidfile),
+    ]
+    if args.seed is not None:
+        command += ["--seed", str(args.seed)]
+    if args.access_log:
+        command.append("--access-log")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    with open(log_path, "ab") as log:
+        child = subprocess.Popen(  # our own interpreter and module
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+        )
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            print(
+                f"error: the emulator exited with {child.returncode} before serving; log {log_path}:", file=sys.stderr
+            )
+            print(_tail(log_path), file=sys.stderr)
+            return 1
+        if _is_emulator(url) and _read_pid(pidfile) == child.pid:
+            print(f"AWS emulator ready on {url} (pid {child.pid}, log {log_path})")
+            return 0
+        time.sleep(0.1)
+    child.terminate()
+    print(f"error: the emulator did not serve on {url} within {READY_TIMEOUT:.0f}s; log {log_path}:", file=sys.stderr)
+    print(_tail(log_path), file=sys.stderr)
+    return 1
+
+
+def _tail(path, lines=20):
+    try:
+        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+if __name__ == "__main__":
+    code = main()
+    # Everything is cleaned up by now (job processes stopped, pidfile removed); skip the interpreter's
+    # teardown of moto's large in-memory state, which takes seconds.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)
