@@ -1,0 +1,815 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ondemand.batch project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: job_definition
+version_added: 0.1.0
+short_description: Register and deregister AWS Batch job definitions
+description:
+  - Registers an AWS Batch job definition, or deregisters its revisions.
+  - Job definitions are immutable in AWS Batch. The module compares the desired definition with the
+    latest C(ACTIVE) revision and registers a new revision only when they differ. Before comparing,
+    both sides are normalised with the defaults AWS applies (empty lists and maps, O(propagate_tags=false),
+    platform C(EC2), Fargate platform version C(LATEST), no public IP, a retry strategy of one attempt,
+    the order AWS gives to resource requirements, environment variables and secrets), so a re-run with
+    the same parameters changes nothing.
+  - Tags are not part of the comparison. When only O(tags) differ, the tags of the latest revision are
+    changed with TagResource and no revision is registered. A new revision is registered with the tags
+    the latest revision would have after the change (with O(tags) unset, it inherits the latest revision's tags).
+  - O(keep_revisions) deregisters older C(ACTIVE) revisions beyond the newest ones.
+  - Secrets are only ever referenced by ARN (or Parameter Store path); their values never appear in the
+    definition, the module's arguments or its results.
+author:
+  - ondemand.batch contributors (@ondemand)
+options:
+  name:
+    description:
+      - Name of the job definition.
+      - 1 to 128 letters, digits, hyphens and underscores.
+    type: str
+    required: true
+    aliases: ["job_definition_name"]
+  state:
+    description:
+      - With V(present), the latest C(ACTIVE) revision matches the options (a revision is registered when needed).
+      - With V(absent), every C(ACTIVE) revision is deregistered, or only O(revision) when it is set.
+    type: str
+    choices: ["present", "absent"]
+    default: present
+  revision:
+    description:
+      - With O(state=absent), deregister only this revision.
+      - Not used with O(state=present).
+    type: int
+  type:
+    description:
+      - V(container) for a single-container job (built from the container options below, or taken from
+        O(ecs_properties)), V(multinode) for a multi-node parallel job described by O(node_properties).
+    type: str
+    choices: ["container", "multinode"]
+    default: container
+  platform:
+    description:
+      - Platform capability the jobs run on.
+      - V(FARGATE) requires O(execution_role_arn) and a vCPU/memory combination Fargate supports
+        (for example 0.25 vCPU with 512, 1024 or 2048 MiB; 1 vCPU with 2048 to 8192 MiB in steps of 1024).
+    type: str
+    choices: ["EC2", "FARGATE"]
+    default: EC2
+    aliases: ["platform_capability"]
+  image:
+    description:
+      - The container image, for example V(public.ecr.aws/amazonlinux/amazonlinux:latest).
+      - Required with O(type=container) unless O(ecs_properties) is used.
+    type: str
+  command:
+    description:
+      - The command the container runs (the order matters). Without it the image's C(CMD) runs.
+    type: list
+    elements: str
+  vcpus:
+    description:
+      - Number of vCPUs reserved for the container (a C(VCPU) resource requirement).
+      - At least 1 on EC2; one of 0.25, 0.5, 1, 2, 4, 8, 16 or 32 on Fargate.
+      - Required with O(type=container) unless given in O(container_properties) or O(ecs_properties).
+    type: float
+  memory:
+    description:
+      - Hard memory limit of the container in MiB (a C(MEMORY) resource requirement).
+      - At least 4 on EC2; on Fargate one of the values supported for O(vcpus).
+      - Required with O(type=container) unless given in O(container_properties) or O(ecs_properties).
+    type: int
+  gpus:
+    description:
+      - Number of GPUs reserved for the container (a C(GPU) resource requirement). Not available on Fargate.
+    type: int
+  environment:
+    description:
+      - Environment variables of the container, as a dictionary of names to values.
+      - Values are sent as strings (booleans as V(true) and V(false)). Variables with an empty value are
+        dropped by AWS and ignored in the comparison. Names must not start with C(AWS_BATCH).
+      - Do not put secrets here; use O(secrets).
+    type: dict
+  secrets:
+    description:
+      - Environment variables whose values AWS Batch reads from Secrets Manager or Parameter Store when
+        the job starts, as a dictionary of variable names to the secret's reference.
+      - A reference is a Secrets Manager secret ARN (optionally with the C(:json-key:version-stage:version-id)
+        suffix), a Parameter Store parameter ARN, or the full path of a Parameter Store parameter of the same
+        region (starting with C(/)). Anything else is refused, so a secret value can never be stored by mistake.
+      - Requires O(execution_role_arn).
+    type: dict
+  job_role_arn:
+    description:
+      - ARN of the IAM role the job's container assumes for its own AWS calls.
+    type: str
+    aliases: ["job_role"]
+  execution_role_arn:
+    description:
+      - ARN of the IAM role AWS Batch (ECS) uses to pull the image, write logs and read O(secrets).
+      - Required on Fargate and whenever O(secrets) or O(log_configuration.secret_options) are set.
+    type: str
+    aliases: ["execution_role"]
+  log_configuration:
+    description:
+      - Log driver of the container and its options.
+    type: dict
+    suboptions:
+      log_driver:
+        description:
+          - The log driver. Fargate supports V(awslogs), V(splunk) and V(awsfirelens).
+        type: str
+        required: true
+        choices: ["awsfirelens", "awslogs", "fluentd", "gelf", "journald", "json-file", "splunk", "syslog"]
+      options:
+        description:
+          - Options of the log driver, for example C(awslogs-group), C(awslogs-region), C(awslogs-stream-prefix).
+          - Keys are kept exactly as written.
+        type: dict
+      secret_options:
+        description:
+          - Log driver options whose values are secrets, as a dictionary of option names to secret references
+            (same rules as O(secrets)). Requires O(execution_role_arn).
+        type: dict
+  timeout:
+    description:
+      - Attempt duration in seconds after which AWS Batch terminates a job attempt. At least 60.
+    type: int
+    aliases: ["attempt_duration_seconds"]
+  retry_strategy:
+    description:
+      - How often and on which failures a job is retried.
+    type: dict
+    aliases: ["retry"]
+    suboptions:
+      attempts:
+        description:
+          - Number of attempts, 1 to 10. AWS's default is 1.
+        type: int
+      evaluate_on_exit:
+        description:
+          - Up to 5 rules deciding, in order, whether a failed attempt is retried or the job fails.
+        type: list
+        elements: dict
+        suboptions:
+          on_status_reason:
+            description:
+              - Glob pattern matched against the status reason of the job (may end with C(*)).
+            type: str
+          on_reason:
+            description:
+              - Glob pattern matched against the reason of the job (may end with C(*)); V(*) matches any reason.
+            type: str
+          on_exit_code:
+            description:
+              - Glob pattern matched against the exit code of the job (digits, may end with C(*)).
+            type: str
+          action:
+            description:
+              - What to do when all the conditions of the rule match.
+            type: str
+            required: true
+            choices: ["RETRY", "EXIT"]
+  parameters:
+    description:
+      - Default parameter substitution placeholders (C(Ref::name) in O(command)), as a dictionary.
+    type: dict
+  propagate_tags:
+    description:
+      - Whether the tags of the job definition (and of the job) are propagated to the ECS task.
+    type: bool
+    default: false
+  scheduling_priority:
+    description:
+      - Scheduling priority of jobs using this definition in fair-share job queues, 0 to 9999.
+    type: int
+  ephemeral_storage:
+    description:
+      - Ephemeral storage of the task in GiB, 21 to 200. Fargate only.
+    type: int
+  runtime_platform:
+    description:
+      - Operating system and CPU architecture of the task. Fargate only.
+    type: dict
+    suboptions:
+      cpu_architecture:
+        description:
+          - CPU architecture. AWS's default is V(X86_64).
+        type: str
+        choices: ["X86_64", "ARM64"]
+      operating_system_family:
+        description:
+          - Operating system family, for example V(LINUX) (AWS's default) or V(WINDOWS_SERVER_2022_CORE).
+        type: str
+  assign_public_ip:
+    description:
+      - Whether the Fargate task gets a public IP address (needed to pull images without a NAT gateway).
+      - AWS's default is no public IP. Fargate only.
+    type: bool
+  platform_version:
+    description:
+      - Fargate platform version, for example V(1.4.0). AWS's default is V(LATEST). Fargate only.
+    type: str
+  privileged:
+    description:
+      - Whether the container has elevated privileges on the host. Not supported on Fargate.
+    type: bool
+  readonly_root_filesystem:
+    description:
+      - Whether the container's root file system is read-only.
+    type: bool
+  user:
+    description:
+      - User name (or UID) the container runs as.
+    type: str
+  ulimits:
+    description:
+      - Ulimits of the container.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description:
+          - Name of the ulimit, for example V(nofile).
+        type: str
+        required: true
+      soft_limit:
+        description:
+          - Soft limit.
+        type: int
+        required: true
+      hard_limit:
+        description:
+          - Hard limit.
+        type: int
+        required: true
+  volumes:
+    description:
+      - Volumes the container can mount with O(mount_points).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description:
+          - Name of the volume, referenced by O(mount_points[].source_volume).
+        type: str
+        required: true
+      host:
+        description:
+          - A path on the host (EC2 only).
+        type: dict
+        suboptions:
+          source_path:
+            description:
+              - Path on the host instance.
+            type: str
+      efs_volume_configuration:
+        description:
+          - An Amazon EFS file system.
+        type: dict
+        suboptions:
+          file_system_id:
+            description:
+              - ID of the EFS file system.
+            type: str
+            required: true
+          root_directory:
+            description:
+              - Directory of the file system mounted as the root of the volume.
+            type: str
+          transit_encryption:
+            description:
+              - Whether data in transit is encrypted.
+            type: str
+            choices: ["ENABLED", "DISABLED"]
+          transit_encryption_port:
+            description:
+              - Port used for encrypted transit.
+            type: int
+          authorization_config:
+            description:
+              - Access point and IAM authorization.
+            type: dict
+            suboptions:
+              access_point_id:
+                description:
+                  - ID of the EFS access point.
+                type: str
+              iam:
+                description:
+                  - Whether the job role is used to authorize the mount.
+                type: str
+                choices: ["ENABLED", "DISABLED"]
+  mount_points:
+    description:
+      - Where the O(volumes) are mounted in the container.
+    type: list
+    elements: dict
+    suboptions:
+      container_path:
+        description:
+          - Path in the container.
+        type: str
+        required: true
+      source_volume:
+        description:
+          - Name of a volume of O(volumes).
+        type: str
+        required: true
+      read_only:
+        description:
+          - Whether the mount is read-only.
+        type: bool
+        default: false
+  linux_parameters:
+    description:
+      - Linux-specific container settings.
+    type: dict
+    suboptions:
+      init_process_enabled:
+        description:
+          - Run an init process in the container that forwards signals and reaps processes.
+        type: bool
+      shared_memory_size:
+        description:
+          - Size of C(/dev/shm) in MiB.
+        type: int
+      max_swap:
+        description:
+          - Total swap memory in MiB the container can use (EC2 only).
+        type: int
+      swappiness:
+        description:
+          - Swappiness of the container, 0 to 100 (EC2 only).
+        type: int
+      devices:
+        description:
+          - Host devices exposed to the container (EC2 only).
+        type: list
+        elements: dict
+        suboptions:
+          host_path:
+            description:
+              - Path of the device on the host.
+            type: str
+            required: true
+          container_path:
+            description:
+              - Path of the device in the container.
+            type: str
+          permissions:
+            description:
+              - Permissions of the container on the device.
+            type: list
+            elements: str
+            choices: ["READ", "WRITE", "MKNOD"]
+      tmpfs:
+        description:
+          - tmpfs mounts of the container (EC2 only).
+        type: list
+        elements: dict
+        suboptions:
+          container_path:
+            description:
+              - Mount point in the container.
+            type: str
+            required: true
+          size:
+            description:
+              - Size in MiB.
+            type: int
+            required: true
+          mount_options:
+            description:
+              - Mount options, for example V(noexec).
+            type: list
+            elements: str
+  container_properties:
+    description:
+      - Raw C(containerProperties) of the RegisterJobDefinition API (camelCase keys), merged over what the
+        options above build (dictionaries merge recursively, lists and values replace). For fields this
+        module does not model, for example C(repositoryCredentials) or C(enableExecuteCommand).
+    type: dict
+  ecs_properties:
+    description:
+      - Raw C(ecsProperties) of the RegisterJobDefinition API (camelCase keys), for jobs made of several
+        ECS containers. Used instead of the container options above, with O(type=container).
+    type: dict
+  node_properties:
+    description:
+      - Raw C(nodeProperties) of the RegisterJobDefinition API (camelCase keys). Required with O(type=multinode).
+    type: dict
+  keep_revisions:
+    description:
+      - Keep only this many of the newest C(ACTIVE) revisions (the current one included) and deregister
+        the older ones. By default every revision is kept.
+    type: int
+notes:
+  - Bad input fails before any write call, with a message naming the parameter and the rule broken.
+  - Check mode makes no write call and predicts the revision and ARN a real run would register
+    (STS GetCallerIdentity is called only when the name has never been registered).
+  - The returned definition is the normalised one the module compares (AWS's defaults applied), which is
+    also what check mode predicts; use M(ondemand.batch.job_definition_info) for the raw AWS description.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Register the job definition of the dev environment (EC2)
+  ondemand.batch.job_definition:
+    name: dev-carbon-jd
+    image: public.ecr.aws/amazonlinux/amazonlinux:latest
+    command: ["echo", "hello world"]
+    vcpus: 1
+    memory: 128
+    platform: EC2
+    environment:
+      LOG_LEVEL: INFO
+    secrets:
+      MY_SECRET: arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev-carbon-my-secret-AbCdEf
+    job_role_arn: arn:aws:iam::123456789012:role/dev-carbon-job-role
+    execution_role_arn: arn:aws:iam::123456789012:role/dev-carbon-execution-role
+    log_configuration:
+      log_driver: awslogs
+      options:
+        awslogs-group: /aws/batch/dev-carbon
+        awslogs-region: eu-west-1
+        awslogs-stream-prefix: dev-carbon-jd
+    timeout: 60
+    retry_strategy:
+      attempts: 3
+      evaluate_on_exit:
+        - on_reason: "*"
+          action: RETRY
+    keep_revisions: 5
+    tags:
+      Environment: dev
+      Project: carbon
+  register: job_definition
+
+- name: Show the revision now in use
+  ansible.builtin.debug:
+    msg: "{{ job_definition.job_definition.job_definition_arn }}"
+
+- name: A Fargate job definition on ARM64 with a public IP and more disk
+  ondemand.batch.job_definition:
+    name: dev-carbon-fargate-jd
+    platform: FARGATE
+    image: public.ecr.aws/amazonlinux/amazonlinux:latest
+    command: ["python3", "-m", "report", "Ref::day"]
+    parameters:
+      day: today
+    vcpus: 0.5
+    memory: 2048
+    execution_role_arn: arn:aws:iam::123456789012:role/dev-carbon-execution-role
+    assign_public_ip: true
+    runtime_platform:
+      cpu_architecture: ARM64
+    ephemeral_storage: 50
+    log_configuration:
+      log_driver: awslogs
+      options:
+        awslogs-group: /aws/batch/dev-carbon
+
+- name: A field the module does not model, passed through container_properties
+  ondemand.batch.job_definition:
+    name: dev-carbon-private-image-jd
+    image: registry.example.com/team/job:1.2.3
+    vcpus: 2
+    memory: 4096
+    execution_role_arn: arn:aws:iam::123456789012:role/dev-carbon-execution-role
+    container_properties:
+      repositoryCredentials:
+        credentialsParameter: arn:aws:secretsmanager:eu-west-1:123456789012:secret:registry-AbCdEf
+
+- name: Deregister one revision
+  ondemand.batch.job_definition:
+    name: dev-carbon-jd
+    state: absent
+    revision: 3
+
+- name: Deregister every revision
+  ondemand.batch.job_definition:
+    name: dev-carbon-jd
+    state: absent
+"""
+
+RETURN = r"""
+job_definition:
+  description:
+    - The latest C(ACTIVE) revision after the run (predicted in check mode), normalised with AWS's
+      defaults. Keys are snake_case, except below C(tags), C(parameters) and log C(options), which are
+      returned as written.
+    - Empty with O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    job_definition_name:
+      description: Name of the job definition.
+      returned: when state=present
+      type: str
+      sample: dev-carbon-jd
+    job_definition_arn:
+      description: ARN of the revision.
+      returned: when state=present
+      type: str
+      sample: arn:aws:batch:eu-west-1:123456789012:job-definition/dev-carbon-jd:3
+    revision:
+      description: Revision number.
+      returned: when state=present
+      type: int
+      sample: 3
+    status:
+      description: Status of the revision.
+      returned: when state=present
+      type: str
+      sample: ACTIVE
+    type:
+      description: V(container) or V(multinode).
+      returned: when state=present
+      type: str
+      sample: container
+    platform_capabilities:
+      description: Platforms the jobs run on.
+      returned: when state=present
+      type: list
+      elements: str
+      sample: ["EC2"]
+    container_orchestration_type:
+      description: Orchestration type (V(ECS) for every definition this module registers).
+      returned: when state=present
+      type: str
+      sample: ECS
+    propagate_tags:
+      description: Whether tags are propagated to the ECS task.
+      returned: when state=present
+      type: bool
+      sample: false
+    parameters:
+      description: Default parameter substitutions.
+      returned: when set
+      type: dict
+      sample: {"day": "today"}
+    scheduling_priority:
+      description: Scheduling priority in fair-share queues.
+      returned: when set
+      type: int
+      sample: 10
+    timeout:
+      description: Attempt timeout.
+      returned: when set
+      type: dict
+      sample: {"attempt_duration_seconds": 60}
+    retry_strategy:
+      description: Retry strategy (one attempt when none is set).
+      returned: when state=present
+      type: dict
+      sample: {"attempts": 3, "evaluate_on_exit": [{"on_reason": "*", "action": "RETRY"}]}
+    container_properties:
+      description:
+        - The container of a V(container) job, normalised (resource requirements, environment and secrets sorted,
+          empty values dropped).
+      returned: when the definition has containerProperties
+      type: dict
+      sample:
+        image: public.ecr.aws/amazonlinux/amazonlinux:latest
+        command: ["echo", "hello world"]
+        resource_requirements: [{"type": "MEMORY", "value": "128"}, {"type": "VCPU", "value": "1"}]
+        environment: [{"name": "LOG_LEVEL", "value": "INFO"}]
+        secrets: [{"name": "MY_SECRET", "value_from": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf"}]
+        execution_role_arn: arn:aws:iam::123456789012:role/dev-carbon-execution-role
+        log_configuration: {"log_driver": "awslogs", "options": {"awslogs-group": "/aws/batch/dev-carbon"}}
+    ecs_properties:
+      description: The ECS task properties (snake_case keys) when O(ecs_properties) is used.
+      returned: when the definition has ecsProperties
+      type: dict
+    node_properties:
+      description: The multi-node properties (snake_case keys) of a V(multinode) job.
+      returned: when the definition has nodeProperties
+      type: dict
+    tags:
+      description: Tags of the revision.
+      returned: when state=present
+      type: dict
+      sample: {"Environment": "dev"}
+deregistered:
+  description: ARNs of the revisions deregistered by this run (that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: ["arn:aws:batch:eu-west-1:123456789012:job-definition/dev-carbon-jd:1"]
+diff:
+  description:
+    - The latest C(ACTIVE) revision before and after the run in the form of RV(job_definition), plus
+      C(active_revisions), the revision numbers still C(ACTIVE). Returned in diff mode.
+  returned: when diff mode is enabled
+  type: dict
+  contains:
+    before:
+      description: Before the run (empty when no revision was C(ACTIVE)).
+      returned: when diff mode is enabled
+      type: dict
+    after:
+      description: After the run (empty when no revision is left C(ACTIVE)).
+      returned: when diff mode is enabled
+      type: dict
+"""
+
+from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.job_definition import (  # noqa: E402
+    LOG_DRIVERS,
+    ensure_absent,
+    ensure_present,
+    get_caller_identity,
+    unreferenced_secret_values,
+    validate_params,
+)
+
+
+def argument_spec():
+    secret_map = {"type": "dict", "no_log": False}
+    return {
+        "name": {"type": "str", "required": True, "aliases": ["job_definition_name"]},
+        "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+        "revision": {"type": "int"},
+        "type": {"type": "str", "default": "container", "choices": ["container", "multinode"]},
+        "platform": {
+            "type": "str",
+            "default": "EC2",
+            "choices": ["EC2", "FARGATE"],
+            "aliases": ["platform_capability"],
+        },
+        "image": {"type": "str"},
+        "command": {"type": "list", "elements": "str"},
+        "vcpus": {"type": "float"},
+        "memory": {"type": "int"},
+        "gpus": {"type": "int"},
+        "environment": {"type": "dict"},
+        "secrets": secret_map,
+        "job_role_arn": {"type": "str", "aliases": ["job_role"]},
+        "execution_role_arn": {"type": "str", "aliases": ["execution_role"]},
+        "log_configuration": {
+            "type": "dict",
+            "options": {
+                "log_driver": {"type": "str", "required": True, "choices": sorted(LOG_DRIVERS)},
+                "options": {"type": "dict"},
+                "secret_options": {"type": "dict", "no_log": False},
+            },
+        },
+        "timeout": {"type": "int", "aliases": ["attempt_duration_seconds"]},
+        "retry_strategy": {
+            "type": "dict",
+            "aliases": ["retry"],
+            "options": {
+                "attempts": {"type": "int"},
+                "evaluate_on_exit": {
+                    "type": "list",
+                    "elements": "dict",
+                    "options": {
+                        "on_status_reason": {"type": "str"},
+                        "on_reason": {"type": "str"},
+                        "on_exit_code": {"type": "str"},
+                        "action": {"type": "str", "required": True, "choices": ["RETRY", "EXIT"]},
+                    },
+                },
+            },
+        },
+        "parameters": {"type": "dict"},
+        "propagate_tags": {"type": "bool", "default": False},
+        "scheduling_priority": {"type": "int"},
+        "ephemeral_storage": {"type": "int"},
+        "runtime_platform": {
+            "type": "dict",
+            "options": {
+                "cpu_architecture": {"type": "str", "choices": ["X86_64", "ARM64"]},
+                "operating_system_family": {"type": "str"},
+            },
+        },
+        "assign_public_ip": {"type": "bool"},
+        "platform_version": {"type": "str"},
+        "privileged": {"type": "bool"},
+        "readonly_root_filesystem": {"type": "bool"},
+        "user": {"type": "str"},
+        "ulimits": {
+            "type": "list",
+            "elements": "dict",
+            "options": {
+                "name": {"type": "str", "required": True},
+                "soft_limit": {"type": "int", "required": True},
+                "hard_limit": {"type": "int", "required": True},
+            },
+        },
+        "volumes": {
+            "type": "list",
+            "elements": "dict",
+            "options": {
+                "name": {"type": "str", "required": True},
+                "host": {"type": "dict", "options": {"source_path": {"type": "str"}}},
+                "efs_volume_configuration": {
+                    "type": "dict",
+                    "options": {
+                        "file_system_id": {"type": "str", "required": True},
+                        "root_directory": {"type": "str"},
+                        "transit_encryption": {"type": "str", "choices": ["ENABLED", "DISABLED"]},
+                        "transit_encryption_port": {"type": "int"},
+                        "authorization_config": {
+                            "type": "dict",
+                            "options": {
+                                "access_point_id": {"type": "str"},
+                                "iam": {"type": "str", "choices": ["ENABLED", "DISABLED"]},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        "mount_points": {
+            "type": "list",
+            "elements": "dict",
+            "options": {
+                "container_path": {"type": "str", "required": True},
+                "source_volume": {"type": "str", "required": True},
+                "read_only": {"type": "bool", "default": False},
+            },
+        },
+        "linux_parameters": {
+            "type": "dict",
+            "options": {
+                "init_process_enabled": {"type": "bool"},
+                "shared_memory_size": {"type": "int"},
+                "max_swap": {"type": "int"},
+                "swappiness": {"type": "int"},
+                "devices": {
+                    "type": "list",
+                    "elements": "dict",
+                    "options": {
+                        "host_path": {"type": "str", "required": True},
+                        "container_path": {"type": "str"},
+                        "permissions": {"type": "list", "elements": "str", "choices": ["READ", "WRITE", "MKNOD"]},
+                    },
+                },
+                "tmpfs": {
+                    "type": "list",
+                    "elements": "dict",
+                    "options": {
+                        "container_path": {"type": "str", "required": True},
+                        "size": {"type": "int", "required": True},
+                        "mount_options": {"type": "list", "elements": "str"},
+                    },
+                },
+            },
+        },
+        "container_properties": {"type": "dict"},
+        "ecs_properties": {"type": "dict"},
+        "node_properties": {"type": "dict"},
+        "keep_revisions": {"type": "int"},
+        "tags": {"type": "dict", "aliases": ["resource_tags"]},
+        "purge_tags": {"type": "bool", "default": True},
+    }
+
+
+def main():
+    module = BatchModule(argument_spec=argument_spec(), supports_check_mode=True)
+    params = module.params
+    # A value where a secret reference belongs may be a pasted secret: mask it in every output.
+    for value in unreferenced_secret_values(params):
+        module.no_log_values.add(value)
+    try:
+        request = validate_params(params)
+        client = module.batch_client()
+        if params["state"] == "absent":
+            changed, diff, deregistered = ensure_absent(client, params["name"], params["revision"], module.check_mode)
+            result = {}
+        else:
+
+            def caller_identity():
+                return get_caller_identity(module.retrying_client("sts"))
+
+            changed, result, diff, deregistered = ensure_present(
+                client,
+                request,
+                tags=params["tags"],
+                purge_tags=params["purge_tags"],
+                keep_revisions=params["keep_revisions"],
+                check_mode=module.check_mode,
+                caller_identity=caller_identity,
+                region=module.region,
+            )
+    except BatchError as e:
+        module.fail_json_aws_error(e)
+
+    output = {"changed": changed, "job_definition": result, "deregistered": deregistered}
+    if module._diff:
+        output["diff"] = diff
+    module.exit_json(**output)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ondemand.batch project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: scheduling_policy
+version_added: 0.1.0
+short_description: Manage AWS Batch fair-share scheduling policies
+description:
+  - Creates, updates in place (UpdateSchedulingPolicy) and deletes AWS Batch fair-share scheduling policies.
+  - The fair-share settings are declarative. An option left unset takes AWS's default (the minimum share
+    decay window, no compute reservation, no share identifiers), also when the policy is updated.
+  - AWS refuses to delete a scheduling policy a job queue uses; the module checks first and fails naming
+    those job queues, before any write call.
+author:
+  - ondemand.batch contributors (@ondemand)
+options:
+  name:
+    description:
+      - Name of the scheduling policy. 1 to 128 letters, digits, hyphens and underscores.
+    type: str
+    required: true
+    aliases: ["scheduling_policy_name"]
+  state:
+    description:
+      - Whether the scheduling policy exists.
+    type: str
+    choices: ["present", "absent"]
+    default: present
+  share_decay_seconds:
+    description:
+      - Time window in seconds used to compute each share identifier's fair-share usage, 0 to 604800.
+        V(0) means the minimum window (600 seconds).
+    type: int
+    default: 0
+  compute_reservation:
+    description:
+      - Percentage (0 to 99) of the maximum vCPUs reserved for share identifiers that are not yet active.
+    type: int
+    default: 0
+  share_distribution:
+    description:
+      - Weight factors of share identifiers. Identifiers not listed weigh 1.0.
+      - Omitting it (or an empty list) removes every entry.
+    type: list
+    elements: dict
+    suboptions:
+      share_identifier:
+        description:
+          - A share identifier (1 to 255 letters and digits), or a prefix of identifiers ending with C(*).
+          - Entries must not overlap (C(team*) and C(team1) cannot both be listed).
+        type: str
+        required: true
+      weight_factor:
+        description:
+          - Weight factor, 0.0001 to 999.9999; a lower weight gets more compute. AWS's default is 1.0.
+        type: float
+notes:
+  - Check mode makes no write call and predicts the result a real run would return (STS GetCallerIdentity
+    is called to predict the ARN of a policy that does not exist yet).
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Fair-share policy of the dev environment
+  ondemand.batch.scheduling_policy:
+    name: dev-carbon-sp
+    share_decay_seconds: 3600
+    compute_reservation: 10
+    share_distribution:
+      - share_identifier: carbon
+        weight_factor: 0.5
+      - share_identifier: adhoc*
+        weight_factor: 2
+    tags:
+      Environment: dev
+  register: policy
+
+- name: Use it in a job queue
+  ansible.builtin.debug:
+    msg: "{{ policy.scheduling_policy.arn }}"
+
+- name: Delete it (fails, naming them, while job queues use it)
+  ondemand.batch.scheduling_policy:
+    name: dev-carbon-sp
+    state: absent
+"""
+
+RETURN = r"""
+scheduling_policy:
+  description:
+    - The scheduling policy after the run (predicted in check mode), AWS's defaults filled in and share
+      identifiers sorted. Empty with O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Name of the policy.
+      returned: when state=present
+      type: str
+      sample: dev-carbon-sp
+    arn:
+      description: ARN of the policy.
+      returned: when state=present
+      type: str
+      sample: arn:aws:batch:eu-west-1:123456789012:scheduling-policy/dev-carbon-sp
+    fairshare_policy:
+      description: The fair-share settings.
+      returned: when state=present
+      type: dict
+      contains:
+        share_decay_seconds:
+          description: Share decay window in seconds.
+          returned: when state=present
+          type: int
+          sample: 3600
+        compute_reservation:
+          description: Reserved percentage of the maximum vCPUs.
+          returned: when state=present
+          type: int
+          sample: 10
+        share_distribution:
+          description: Share identifiers and their weight factors, sorted by identifier.
+          returned: when state=present
+          type: list
+          elements: dict
+          sample: [{"share_identifier": "carbon", "weight_factor": 0.5}]
+    tags:
+      description: Tags of the policy.
+      returned: when state=present
+      type: dict
+      sample: {"Environment": "dev"}
+diff:
+  description: The policy before and after the run, in the form of RV(scheduling_policy). Returned in diff mode.
+  returned: when diff mode is enabled
+  type: dict
+  contains:
+    before:
+      description: Before the run (empty when the policy did not exist).
+      returned: when diff mode is enabled
+      type: dict
+    after:
+      description: After the run (empty when the policy is deleted).
+      returned: when diff mode is enabled
+      type: dict
+"""
+
+from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.scheduling_policy import (  # noqa: E402
+    build_fairshare_policy,
+    ensure_absent,
+    ensure_present,
+    get_caller_identity,
+    validate_policy,
+)
+
+
+def argument_spec():
+    return {
+        "name": {"type": "str", "required": True, "aliases": ["scheduling_policy_name"]},
+        "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+        "share_decay_seconds": {"type": "int", "default": 0},
+        "compute_reservation": {"type": "int", "default": 0},
+        "share_distribution": {
+            "type": "list",
+            "elements": "dict",
+            "options": {
+                "share_identifier": {"type": "str", "required": True},
+                "weight_factor": {"type": "float"},
+            },
+        },
+        "tags": {"type": "dict", "aliases": ["resource_tags"]},
+        "purge_tags": {"type": "bool", "default": True},
+    }
+
+
+def main():
+    module = BatchModule(argument_spec=argument_spec(), supports_check_mode=True)
+    params = module.params
+    try:
+        validate_policy(
+            params["name"], params["share_decay_seconds"], params["compute_reservation"], params["share_distribution"]
+        )
+        client = module.batch_client()
+        if params["state"] == "absent":
+            changed, diff = ensure_absent(client, params["name"], module.check_mode)
+            result = {}
+        else:
+            changed, result, diff = ensure_present(
+                client,
+                params["name"],
+                build_fairshare_policy(
+                    params["share_decay_seconds"], params["compute_reservation"], params["share_distribution"]
+                ),
+                tags=params["tags"],
+                purge_tags=params["purge_tags"],
+                check_mode=module.check_mode,
+                caller_identity=lambda: get_caller_identity(module.retrying_client("sts")),
+                region=module.region,
+            )
+    except BatchError as e:
+        module.fail_json_aws_error(e)
+
+    output = {"changed": changed, "scheduling_policy": result}
+    if module._diff:
+        output["diff"] = diff
+    module.exit_json(**output)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,725 @@
+import copy
+
+import pytest
+
+from ansible_collections.ondemand.batch.plugins.module_utils import job_definition as jd
+from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchValidationError
+
+ACCOUNT = "123456789012"
+ARN_PREFIX = f"arn:aws:batch:eu-west-1:{ACCOUNT}:job-definition/dev-carbon-jd"
+SECRET_ARN = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:dev-carbon-my-secret-AbCdEf"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/dev-carbon-execution-role"
+
+
+def params(**overrides):
+    """Module parameters as Ansible hands them over (unset options are None), for the seed's job."""
+    base = {
+        "name": "dev-carbon-jd",
+        "state": "present",
+        "revision": None,
+        "type": "container",
+        "platform": "EC2",
+        "image": "public.ecr.aws/amazonlinux/amazonlinux:latest",
+        "command": ["echo", "hello world"],
+        "vcpus": 1.0,
+        "memory": 128,
+        "gpus": None,
+        "environment": {"LOG_LEVEL": "INFO"},
+        "secrets": {"MY_SECRET": SECRET_ARN},
+        "job_role_arn": None,
+        "execution_role_arn": ROLE,
+        "log_configuration": {
+            "log_driver": "awslogs",
+            "options": {"awslogs-group": "/aws/batch/dev-carbon"},
+            "secret_options": None,
+        },
+        "timeout": 60,
+        "retry_strategy": {"attempts": 3, "evaluate_on_exit": [{"on_reason": "*", "action": "RETRY"}]},
+        "parameters": None,
+        "propagate_tags": False,
+        "scheduling_priority": None,
+        "ephemeral_storage": None,
+        "runtime_platform": None,
+        "assign_public_ip": None,
+        "platform_version": None,
+        "privileged": None,
+        "readonly_root_filesystem": None,
+        "user": None,
+        "ulimits": None,
+        "volumes": None,
+        "mount_points": None,
+        "linux_parameters": None,
+        "container_properties": None,
+        "ecs_properties": None,
+        "node_properties": None,
+        "keep_revisions": None,
+        "tags": None,
+        "purge_tags": True,
+    }
+    base.update(overrides)
+    return base
+
+
+def fargate(**overrides):
+    values = {"platform": "FARGATE", "vcpus": 0.25, "memory": 512, "secrets": None}
+    values.update(overrides)
+    return params(**values)
+
+
+def described(request, revision=1, status="ACTIVE", tags=None):
+    """What AWS answers for a registered request: the request plus the defaults AWS fills in."""
+    definition = copy.deepcopy(request)
+    container = definition.get("containerProperties")
+    if container is not None:
+        for key in ("command", "environment", "mountPoints", "ulimits", "volumes", "secrets"):
+            container.setdefault(key, [])
+        container["resourceRequirements"] = list(reversed(container.get("resourceRequirements", [])))
+        container["environment"] = list(reversed(container["environment"]))
+        container["secrets"] = list(reversed(container["secrets"]))
+        if "FARGATE" in definition.get("platformCapabilities", []):
+            container.setdefault("fargatePlatformConfiguration", {"platformVersion": "LATEST"})
+            container.setdefault("networkConfiguration", {"assignPublicIp": "DISABLED"})
+    for rule in definition.get("retryStrategy", {}).get("evaluateOnExit", []):
+        rule["action"] = rule["action"].lower()
+    definition.setdefault("parameters", {})
+    definition.setdefault("propagateTags", False)
+    definition.setdefault("platformCapabilities", ["EC2"])
+    definition["containerOrchestrationType"] = "ECS"
+    definition.update(
+        revision=revision,
+        status=status,
+        jobDefinitionArn=f"{ARN_PREFIX}:{revision}",
+        tags=tags or {},
+    )
+    return definition
+
+
+# --------------------------------------------------------------------------------------------- Fargate table
+
+# The botocore service model's documentation of ResourceRequirement.value, keyed by memory.
+VCPUS_BY_MEMORY = {
+    512: ("0.25",),
+    1024: ("0.25", "0.5"),
+    2048: ("0.25", "0.5", "1"),
+    3072: ("0.5", "1"),
+    4096: ("0.5", "1", "2"),
+    **dict.fromkeys((5120, 6144, 7168), ("1", "2")),
+    8192: ("1", "2", "4"),
+    **dict.fromkeys((9216, 10240, 11264, 12288, 13312, 14336, 15360), ("2", "4")),
+    16384: ("2", "4", "8"),
+    **dict.fromkeys((17408, 18432, 19456, 21504, 22528, 23552, 25600, 26624, 27648, 29696, 30720), ("4",)),
+    **dict.fromkeys((20480, 24576, 28672), ("4", "8")),
+    **dict.fromkeys((36864, 45056, 53248), ("8",)),
+    61440: ("8", "32"),
+    **dict.fromkeys((32768, 40960, 49152, 57344), ("8", "16")),
+    **dict.fromkeys((65536, 73728, 81920, 90112, 98304, 106496, 114688), ("16",)),
+    122880: ("16", "32"),
+    249856: ("32",),
+}
+
+
+def test_fargate_table_matches_the_service_model_both_ways():
+    from_table = {(vcpus, memory) for vcpus, memories in jd.FARGATE_MEMORY_BY_VCPU.items() for memory in memories}
+    from_model = {(vcpus, memory) for memory, all_vcpus in VCPUS_BY_MEMORY.items() for vcpus in all_vcpus}
+    assert from_table == from_model
+
+
+@pytest.mark.parametrize(
+    "vcpus, memory",
+    [(0.25, 512), (0.25, 2048), (0.5, 1024), (0.5, 4096), (1, 2048), (1, 8192), (2, 4096), (2, 16384)]
+    + [(4, 8192), (4, 30720), (8, 16384), (8, 61440), (16, 32768), (16, 122880), (32, 249856)],
+)
+def test_fargate_combinations_accepted(vcpus, memory):
+    jd.validate_fargate_resources(vcpus, memory)
+    jd.validate_params(fargate(vcpus=vcpus, memory=memory))
+
+
+@pytest.mark.parametrize(
+    "vcpus, memory, field",
+    [
+        (0.25, 3072, "memory"),
+        (0.5, 512, "memory"),
+        (0.5, 1536, "memory"),
+        (1, 9216, "memory"),
+        (2, 2048, "memory"),
+        (4, 31744, "memory"),
+        (8, 18432, "memory"),
+        (16, 36864, "memory"),
+        (3, 8192, "vcpus"),
+        (0.75, 2048, "vcpus"),
+    ],
+)
+def test_fargate_combinations_refused(vcpus, memory, field):
+    with pytest.raises(BatchValidationError) as info:
+        jd.validate_params(fargate(vcpus=vcpus, memory=memory))
+    assert info.value.field == field
+    assert "FARGATE" in info.value.rule
+
+
+# --------------------------------------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(
+    "overrides, field, rule",
+    [
+        ({"name": "dev carbon"}, "name", "must be 1-128 characters"),
+        ({"name": "x" * 129}, "name", "must be 1-128 characters"),
+        ({"image": None}, "image", "is required"),
+        ({"vcpus": None}, "vcpus", "is required"),
+        ({"memory": None}, "memory", "is required"),
+        ({"memory": 3}, "memory", "must be at least 4 MiB on EC2 (got 3)"),
+        ({"vcpus": 0.5}, "vcpus", "must be at least 1 on EC2 (got 0.5)"),
+        ({"vcpus": 0}, "vcpus", "must be greater than 0"),
+        ({"gpus": 0}, "gpus", "must be at least 1"),
+        ({"timeout": 59}, "timeout", "must be at least 60 (got 59)"),
+        ({"retry_strategy": {"attempts": 0, "evaluate_on_exit": None}}, "retry_strategy.attempts", "at least 1"),
+        ({"retry_strategy": {"attempts": 11, "evaluate_on_exit": None}}, "retry_strategy.attempts", "at most 10"),
+        (
+            {"retry_strategy": {"attempts": 2, "evaluate_on_exit": [{"on_reason": "*", "action": "RETRY"}] * 6}},
+            "retry_strategy.evaluate_on_exit",
+            "takes at most 5 items (got 6)",
+        ),
+        (
+            {"retry_strategy": {"attempts": 2, "evaluate_on_exit": [{"on_exit_code": "1a", "action": "EXIT"}]}},
+            "retry_strategy.evaluate_on_exit[0].on_exit_code",
+            "must be digits",
+        ),
+        ({"secrets": {"MY_SECRET": "hunter2"}}, "secrets.MY_SECRET", "must reference the secret"),
+        ({"secrets": {"MY_SECRET": "arn:aws:s3:::bucket/key"}}, "secrets.MY_SECRET", "must reference the secret"),
+        ({"execution_role_arn": None}, "execution_role_arn", "is required when secrets are used"),
+        ({"environment": {"AWS_BATCH_JOB": "x"}}, "environment", "reserved by AWS Batch"),
+        ({"environment": {"MY_SECRET": "x"}}, "secrets", "MY_SECRET is also set in environment"),
+        ({"scheduling_priority": 10000}, "scheduling_priority", "at most 9999"),
+        ({"ephemeral_storage": 30}, "ephemeral_storage", "only supported with platform=FARGATE"),
+        ({"assign_public_ip": True}, "assign_public_ip", "only supported with platform=FARGATE"),
+        ({"platform_version": "1.4.0"}, "platform_version", "only supported with platform=FARGATE"),
+        ({"runtime_platform": {"cpu_architecture": "ARM64"}}, "runtime_platform", "only supported with platform"),
+        ({"revision": 2}, "revision", "only used with state=absent"),
+        ({"keep_revisions": 0}, "keep_revisions", "must be at least 1"),
+        ({"type": "multinode"}, "node_properties", "is required with type=multinode"),
+        ({"node_properties": {"numNodes": 2}}, "node_properties", "only used with type=multinode"),
+        ({"ecs_properties": {"taskProperties": []}}, "image", "cannot be combined with ecs_properties"),
+        (
+            {"mount_points": [{"container_path": "/data", "source_volume": "data", "read_only": False}]},
+            "mount_points",
+            "'data' is not one of the volumes",
+        ),
+        (
+            {"log_configuration": {"log_driver": "awslogs", "options": None, "secret_options": {"x": "plain"}}},
+            "log_configuration.secret_options.x",
+            "must reference the secret",
+        ),
+    ],
+)
+def test_each_rule_names_its_parameter(overrides, field, rule):
+    with pytest.raises(BatchValidationError) as info:
+        jd.validate_params(params(**overrides))
+    assert info.value.field == field
+    assert rule in info.value.rule
+
+
+@pytest.mark.parametrize(
+    "overrides, field, rule",
+    [
+        ({"execution_role_arn": None}, "execution_role_arn", "is required on FARGATE"),
+        ({"gpus": 1}, "gpus", "not available on FARGATE"),
+        ({"privileged": True}, "privileged", "not supported on FARGATE"),
+        ({"ephemeral_storage": 20}, "ephemeral_storage", "at least 21"),
+        ({"ephemeral_storage": 201}, "ephemeral_storage", "at most 200"),
+        (
+            {"log_configuration": {"log_driver": "json-file", "options": None, "secret_options": None}},
+            "log_configuration.log_driver",
+            "on FARGATE",
+        ),
+        ({"type": "multinode", "node_properties": {}}, "platform", "EC2 only"),
+    ],
+)
+def test_fargate_rules(overrides, field, rule):
+    with pytest.raises(BatchValidationError) as info:
+        jd.validate_params(fargate(**overrides))
+    assert info.value.field == field
+    assert rule in info.value.rule
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        SECRET_ARN,
+        f"{SECRET_ARN}:password::",
+        f"arn:aws:ssm:eu-west-1:{ACCOUNT}:parameter/dev/carbon/token",
+        f"arn:aws-us-gov:secretsmanager:us-gov-west-1:{ACCOUNT}:secret:x",
+        "/dev/carbon/token",
+    ],
+)
+def test_secret_references_accepted(reference):
+    assert jd.validate_secret_reference("secrets.X", reference) == reference
+    assert jd.unreferenced_secret_values(params(secrets={"X": reference})) == []
+
+
+@pytest.mark.parametrize("value", ["hunter2", "p@ss word", "dev/carbon/token", "arn:aws:ssm:eu-west-1:1:parameter/x"])
+def test_plain_secret_values_refused_and_never_echoed(value):
+    with pytest.raises(BatchValidationError) as info:
+        jd.validate_params(params(secrets={"MY_SECRET": value}))
+    assert value not in str(info.value)
+    assert jd.unreferenced_secret_values(params(secrets={"MY_SECRET": value})) == [value]
+
+
+def test_absent_skips_definition_rules():
+    assert jd.validate_params(params(state="absent", image=None, memory=None, revision=3)) is None
+
+
+def test_valid_seed_returns_the_request():
+    request = jd.validate_params(params())
+    assert request["jobDefinitionName"] == "dev-carbon-jd"
+    assert request["containerProperties"]["image"].startswith("public.ecr.aws/")
+
+
+def test_multinode_and_ecs_properties_pass_through():
+    container_options = dict.fromkeys(jd.CONTAINER_OPTIONS)
+    nodes = {"numNodes": 2, "mainNode": 0, "nodeRangeProperties": [{"targetNodes": "0:", "container": {"image": "i"}}]}
+    request = jd.validate_params(params(type="multinode", node_properties=nodes, **container_options))
+    assert request["nodeProperties"] == nodes and "containerProperties" not in request
+    ecs = {"taskProperties": [{"containers": [{"name": "main", "image": "i"}]}]}
+    request = jd.validate_params(params(ecs_properties=ecs, **container_options))
+    assert request["ecsProperties"] == ecs and "containerProperties" not in request
+
+
+# --------------------------------------------------------------------------------------------- request
+
+
+def test_build_request_for_the_seed():
+    request = jd.build_request(params(parameters={"day": "today"}, propagate_tags=True, scheduling_priority=5))
+    assert request == {
+        "jobDefinitionName": "dev-carbon-jd",
+        "type": "container",
+        "platformCapabilities": ["EC2"],
+        "parameters": {"day": "today"},
+        "schedulingPriority": 5,
+        "propagateTags": True,
+        "timeout": {"attemptDurationSeconds": 60},
+        "retryStrategy": {"attempts": 3, "evaluateOnExit": [{"onReason": "*", "action": "RETRY"}]},
+        "containerProperties": {
+            "image": "public.ecr.aws/amazonlinux/amazonlinux:latest",
+            "command": ["echo", "hello world"],
+            "resourceRequirements": [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "128"}],
+            "environment": [{"name": "LOG_LEVEL", "value": "INFO"}],
+            "secrets": [{"name": "MY_SECRET", "valueFrom": SECRET_ARN}],
+            "executionRoleArn": ROLE,
+            "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/aws/batch/dev-carbon"}},
+        },
+    }
+
+
+def test_build_container_options_and_raw_merge():
+    props = jd.build_container_properties(
+        fargate(
+            environment={"DEBUG": True, "COUNT": 3},
+            assign_public_ip=True,
+            platform_version="1.4.0",
+            ephemeral_storage=50,
+            runtime_platform={"cpu_architecture": "ARM64", "operating_system_family": None},
+            ulimits=[{"name": "nofile", "soft_limit": 1024, "hard_limit": 4096}],
+            volumes=[{"name": "data", "host": None, "efs_volume_configuration": {"file_system_id": "fs-1"}}],
+            mount_points=[{"container_path": "/data", "source_volume": "data", "read_only": True}],
+            linux_parameters={"init_process_enabled": True, "tmpfs": [{"container_path": "/t", "size": 64}]},
+            container_properties={
+                "logConfiguration": {"options": {"mode": "non-blocking"}},
+                "enableExecuteCommand": True,
+            },
+        )
+    )
+    assert props["environment"] == [{"name": "COUNT", "value": "3"}, {"name": "DEBUG", "value": "true"}]
+    assert props["resourceRequirements"] == [{"type": "VCPU", "value": "0.25"}, {"type": "MEMORY", "value": "512"}]
+    assert props["networkConfiguration"] == {"assignPublicIp": "ENABLED"}
+    assert props["fargatePlatformConfiguration"] == {"platformVersion": "1.4.0"}
+    assert props["ephemeralStorage"] == {"sizeInGiB": 50}
+    assert props["runtimePlatform"] == {"cpuArchitecture": "ARM64"}
+    assert props["ulimits"] == [{"name": "nofile", "softLimit": 1024, "hardLimit": 4096}]
+    assert props["volumes"] == [{"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-1"}}]
+    assert props["mountPoints"] == [{"containerPath": "/data", "sourceVolume": "data", "readOnly": True}]
+    assert props["linuxParameters"] == {"initProcessEnabled": True, "tmpfs": [{"containerPath": "/t", "size": 64}]}
+    # Raw container_properties merge recursively over the modelled options.
+    assert props["logConfiguration"] == {
+        "logDriver": "awslogs",
+        "options": {"awslogs-group": "/aws/batch/dev-carbon", "mode": "non-blocking"},
+    }
+    assert props["enableExecuteCommand"] is True
+
+
+def test_deep_merge_replaces_lists_and_values():
+    assert jd.deep_merge({"a": {"b": 1, "c": [1]}, "d": 1}, {"a": {"c": [2]}, "d": 2}) == {
+        "a": {"b": 1, "c": [2]},
+        "d": 2,
+    }
+
+
+# --------------------------------------------------------------------------------------------- normalisation
+
+
+def test_request_equals_what_aws_describes():
+    request = jd.build_request(params())
+    assert jd.normalize_definition(request) == jd.normalize_definition(described(request))
+    assert not jd.definitions_differ(request, described(request, revision=7, tags={"a": "b"}))
+
+
+def test_fargate_request_equals_what_aws_describes_either_way():
+    request = jd.build_request(fargate(runtime_platform={"cpu_architecture": "ARM64", "operating_system_family": None}))
+    assert not jd.definitions_differ(request, described(request))
+    # Explicit defaults in the request and an answer without them compare equal too.
+    explicit = jd.build_request(fargate(assign_public_ip=False, platform_version="LATEST"))
+    bare = described(jd.build_request(fargate()))
+    del bare["containerProperties"]["fargatePlatformConfiguration"]
+    del bare["containerProperties"]["networkConfiguration"]
+    assert not jd.definitions_differ(explicit, bare)
+    runtime_default = jd.build_request(
+        fargate(runtime_platform={"cpu_architecture": "X86_64", "operating_system_family": "LINUX"})
+    )
+    assert not jd.definitions_differ(runtime_default, bare)
+
+
+def test_defaults_on_either_side():
+    minimal = {
+        "jobDefinitionName": "x",
+        "type": "container",
+        "containerProperties": {"image": "i", "resourceRequirements": [{"type": "VCPU", "value": "1"}]},
+    }
+    noisy = {
+        "jobDefinitionName": "x",
+        "type": "container",
+        "parameters": {},
+        "propagateTags": False,
+        "platformCapabilities": ["EC2"],
+        "containerOrchestrationType": "ECS",
+        "retryStrategy": {"attempts": 1, "evaluateOnExit": []},
+        "timeout": {},
+        "containerProperties": {
+            "image": "i",
+            "vcpus": 1,  # the deprecated field, echoed beside resourceRequirements by some answers
+            "resourceRequirements": [{"type": "VCPU", "value": "1.0"}],
+            "command": [],
+            "environment": [{"name": "EMPTY", "value": ""}],
+            "secrets": [],
+            "mountPoints": [],
+            "volumes": [],
+            "ulimits": [],
+            "privileged": False,
+            "readonlyRootFilesystem": False,
+            "linuxParameters": {"devices": [], "tmpfs": []},
+            "logConfiguration": {"logDriver": "awslogs", "options": {}, "secretOptions": []},
+        },
+    }
+    minimal["containerProperties"]["logConfiguration"] = {"logDriver": "awslogs"}
+    assert jd.normalize_definition(minimal) == jd.normalize_definition(noisy)
+
+
+def test_efs_and_ephemeral_storage_defaults():
+    efs = {"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-1"}}
+    echoed = {
+        "name": "data",
+        "efsVolumeConfiguration": {
+            "fileSystemId": "fs-1",
+            "rootDirectory": "/",
+            "transitEncryption": "DISABLED",
+            "authorizationConfig": {"iam": "DISABLED"},
+        },
+    }
+    assert not jd.definitions_differ(_seed_with(volumes=[efs]), _seed_with(volumes=[echoed]))
+    assert jd.definitions_differ(
+        _seed_with(volumes=[efs]),
+        _seed_with(
+            volumes=[{"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-1", "rootDirectory": "/x"}}]
+        ),
+    )
+    bare = jd.build_request(fargate())
+    echoed_storage = jd.build_request(fargate())
+    echoed_storage["containerProperties"]["ephemeralStorage"] = {"sizeInGiB": 20}
+    assert not jd.definitions_differ(bare, echoed_storage)
+    assert jd.definitions_differ(bare, jd.build_request(fargate(ephemeral_storage=21)))
+
+
+def test_legacy_vcpus_and_memory_equal_resource_requirements():
+    legacy = {"type": "container", "containerProperties": {"image": "i", "vcpus": 2, "memory": 256}}
+    modern = {
+        "type": "container",
+        "containerProperties": {
+            "image": "i",
+            "resourceRequirements": [{"type": "MEMORY", "value": "256"}, {"type": "VCPU", "value": "2"}],
+        },
+    }
+    assert not jd.definitions_differ(legacy, modern)
+
+
+def _seed_with(**container_changes):
+    request = jd.build_request(params())
+    request["containerProperties"].update(container_changes)
+    return request
+
+
+def test_order_insensitive_where_aws_reorders():
+    a = _seed_with(
+        environment=[{"name": "A", "value": "1"}, {"name": "B", "value": "2"}],
+        secrets=[{"name": "S1", "valueFrom": SECRET_ARN}, {"name": "S2", "valueFrom": SECRET_ARN}],
+        ulimits=[{"name": "nofile", "softLimit": 1, "hardLimit": 2}, {"name": "core", "softLimit": 0, "hardLimit": 0}],
+    )
+    b = _seed_with(
+        environment=[{"name": "B", "value": "2"}, {"name": "A", "value": "1"}],
+        secrets=[{"name": "S2", "valueFrom": SECRET_ARN}, {"name": "S1", "valueFrom": SECRET_ARN}],
+        ulimits=[{"name": "core", "softLimit": 0, "hardLimit": 0}, {"name": "nofile", "softLimit": 1, "hardLimit": 2}],
+    )
+    assert not jd.definitions_differ(a, b)
+
+
+def test_command_order_matters():
+    assert jd.definitions_differ(_seed_with(command=["echo", "a", "b"]), _seed_with(command=["echo", "b", "a"]))
+
+
+def test_evaluate_on_exit_order_matters_and_action_case_does_not():
+    first = {"onExitCode": "1", "action": "EXIT"}
+    second = {"onReason": "*", "action": "RETRY"}
+    a = {"type": "container", "retryStrategy": {"attempts": 3, "evaluateOnExit": [first, second]}}
+    b = {"type": "container", "retryStrategy": {"attempts": 3, "evaluateOnExit": [second, first]}}
+    lower = {
+        "type": "container",
+        "retryStrategy": {"attempts": 3, "evaluateOnExit": [dict(first, action="exit"), second]},
+    }
+    assert jd.definitions_differ(a, b)
+    assert not jd.definitions_differ(a, lower)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"image": "public.ecr.aws/amazonlinux/amazonlinux:2023"},
+        {"resourceRequirements": [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "256"}]},
+        {"environment": [{"name": "LOG_LEVEL", "value": "DEBUG"}]},
+        {"secrets": []},
+        {"executionRoleArn": ROLE + "-2"},
+        {"logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/other"}}},
+        {"privileged": True},
+    ],
+)
+def test_real_container_changes_differ(change):
+    assert jd.definitions_differ(_seed_with(**change), described(jd.build_request(params())))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"propagateTags": True},
+        {"parameters": {"day": "today"}},
+        {"timeout": {"attemptDurationSeconds": 120}},
+        {"retryStrategy": {"attempts": 2}},
+        {"schedulingPriority": 1},
+        {"platformCapabilities": ["FARGATE"]},
+    ],
+)
+def test_real_top_level_changes_differ(change):
+    request = jd.build_request(params())
+    assert jd.definitions_differ(dict(request, **change), described(request))
+
+
+def test_to_snake_keeps_user_data_at_any_depth():
+    result = jd.to_snake(
+        {
+            "containerProperties": {
+                "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "g", "awslogsCamel": "x"}},
+                "ephemeralStorage": {"sizeInGiB": 30},
+                "environment": [{"name": "LOG_LEVEL", "value": "INFO"}],
+            },
+            "parameters": {"inputFile": "a"},
+            "tags": {"CostCenter": "1"},
+        }
+    )
+    assert result == {
+        "container_properties": {
+            "log_configuration": {"log_driver": "awslogs", "options": {"awslogs-group": "g", "awslogsCamel": "x"}},
+            "ephemeral_storage": {"size_in_gib": 30},
+            "environment": [{"name": "LOG_LEVEL", "value": "INFO"}],
+        },
+        "parameters": {"inputFile": "a"},
+        "tags": {"CostCenter": "1"},
+    }
+
+
+# --------------------------------------------------------------------------------------------- ensure
+
+
+class FakeBatch:
+    """Records calls; answers DescribeJobDefinitions from ``definitions`` (paginated by ``page_size``)."""
+
+    def __init__(self, definitions=(), page_size=2):
+        self.definitions = [copy.deepcopy(d) for d in definitions]
+        self.page_size = page_size
+        self.calls = []
+
+    def _record(self, name, kwargs):
+        assert kwargs.pop("aws_retry") is True, f"{name} without aws_retry=True"
+        self.calls.append((name, kwargs))
+
+    def describe_job_definitions(self, **kwargs):
+        self._record("describe_job_definitions", dict(kwargs))
+        found = [
+            d
+            for d in self.definitions
+            if d["jobDefinitionName"] == kwargs.get("jobDefinitionName")
+            and (not kwargs.get("status") or d["status"] == kwargs["status"])
+        ]
+        start = int(kwargs.get("nextToken") or 0)
+        page = found[start : start + self.page_size]
+        response = {"jobDefinitions": copy.deepcopy(page)}
+        if start + self.page_size < len(found):
+            response["nextToken"] = str(start + self.page_size)
+        return response
+
+    def register_job_definition(self, **kwargs):
+        self._record("register_job_definition", dict(kwargs))
+        revision = max([d["revision"] for d in self.definitions] or [0]) + 1
+        return {
+            "jobDefinitionName": kwargs["jobDefinitionName"],
+            "revision": revision,
+            "jobDefinitionArn": f"{ARN_PREFIX}:{revision}",
+        }
+
+    def deregister_job_definition(self, **kwargs):
+        self._record("deregister_job_definition", dict(kwargs))
+
+    def tag_resource(self, **kwargs):
+        self._record("tag_resource", dict(kwargs))
+
+    def untag_resource(self, **kwargs):
+        self._record("untag_resource", dict(kwargs))
+
+    def writes(self):
+        return [name for name, _kwargs in self.calls if not name.startswith("describe")]
+
+
+def identity():
+    return {"Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/ci"}
+
+
+def no_identity():
+    raise AssertionError("STS must not be called when an ARN is known")
+
+
+def test_create_check_mode_predicts_without_writing():
+    client = FakeBatch()
+    request = jd.build_request(params())
+    changed, result, diff, deregistered = jd.ensure_present(
+        client, request, tags={"a": "1"}, check_mode=True, caller_identity=identity, region="eu-west-1"
+    )
+    assert changed is True and client.writes() == []
+    assert result["revision"] == 1 and result["job_definition_arn"] == f"{ARN_PREFIX}:1"
+    assert result["tags"] == {"a": "1"}
+    assert diff["before"] == {} and diff["after"]["active_revisions"] == [1]
+    assert deregistered == []
+
+    real = FakeBatch()
+    changed, real_result, _diff, _deregistered = jd.ensure_present(
+        real, request, tags={"a": "1"}, caller_identity=no_identity
+    )
+    assert changed is True and real.writes() == ["register_job_definition"]
+    assert real.calls[-1][1]["tags"] == {"a": "1"}
+    assert real_result == result
+
+
+def test_unchanged_makes_no_write_and_no_sts_call():
+    request = jd.build_request(params())
+    client = FakeBatch([described(request, revision=1), described(request, revision=2)])
+    for check_mode in (False, True):
+        changed, result, _diff, _deregistered = jd.ensure_present(
+            client, request, check_mode=check_mode, caller_identity=no_identity
+        )
+        assert changed is False
+        assert result["revision"] == 2
+    assert client.writes() == []
+
+
+def test_tag_change_tags_the_latest_revision_without_registering():
+    request = jd.build_request(params())
+    client = FakeBatch([described(request, revision=1, tags={"old": "x", "keep": "y"})])
+    changed, result, diff, _deregistered = jd.ensure_present(client, request, tags={"keep": "y", "new": "z"})
+    assert changed is True
+    assert [(n, k["resourceArn"]) for n, k in client.calls if n != "describe_job_definitions"] == [
+        ("untag_resource", f"{ARN_PREFIX}:1"),
+        ("tag_resource", f"{ARN_PREFIX}:1"),
+    ]
+    assert result["revision"] == 1 and result["tags"] == {"keep": "y", "new": "z"}
+    assert diff["before"]["tags"] == {"old": "x", "keep": "y"}
+
+
+def test_inherited_aws_tags_are_not_sent():
+    old = jd.build_request(params(command=["echo", "old"]))
+    client = FakeBatch([described(old, revision=1, tags={"aws:cloudformation:stack-name": "s", "team": "data"})])
+    changed, result, _diff, _deregistered = jd.ensure_present(client, jd.build_request(params()))
+    assert changed is True
+    assert client.calls[-1] == ("register_job_definition", {**jd.build_request(params()), "tags": {"team": "data"}})
+
+
+def test_change_registers_with_inherited_tags_and_keep_revisions_deregisters_oldest():
+    old = jd.build_request(params(command=["echo", "old"]))
+    client = FakeBatch([described(old, revision=r, tags={"t": "1"}) for r in (1, 2, 3)], page_size=1)
+    new = jd.build_request(params())
+    changed, result, diff, deregistered = jd.ensure_present(client, new, tags=None, keep_revisions=2)
+    assert changed is True
+    assert result["revision"] == 4 and result["tags"] == {"t": "1"}
+    assert deregistered == [f"{ARN_PREFIX}:2", f"{ARN_PREFIX}:1"]
+    assert client.writes() == ["register_job_definition", "deregister_job_definition", "deregister_job_definition"]
+    assert diff["before"]["active_revisions"] == [1, 2, 3] and diff["after"]["active_revisions"] == [3, 4]
+    # Pagination followed: three pages of one revision each.
+    assert [k.get("nextToken") for n, k in client.calls if n == "describe_job_definitions"] == [None, "1", "2"]
+
+
+def test_check_mode_prediction_counts_inactive_revisions():
+    request = jd.build_request(params())
+    client = FakeBatch([described(request, revision=r, status="INACTIVE") for r in (1, 2, 3)])
+    changed, result, _diff, _deregistered = jd.ensure_present(
+        client, request, check_mode=True, caller_identity=no_identity
+    )
+    assert changed is True and client.writes() == []
+    assert result["revision"] == 4 and result["job_definition_arn"] == f"{ARN_PREFIX}:4"
+
+
+def test_absent_all_or_one_revision():
+    request = jd.build_request(params())
+    definitions = [described(request, revision=r) for r in (1, 2)] + [described(request, revision=3, status="INACTIVE")]
+
+    client = FakeBatch(definitions)
+    changed, diff, deregistered = jd.ensure_absent(client, "dev-carbon-jd", check_mode=True)
+    assert changed is True and client.writes() == [] and len(deregistered) == 2
+
+    client = FakeBatch(definitions)
+    changed, diff, deregistered = jd.ensure_absent(client, "dev-carbon-jd", revision=1)
+    assert changed is True and deregistered == [f"{ARN_PREFIX}:1"]
+    assert diff["after"]["active_revisions"] == [2]
+
+    changed, _diff, deregistered = jd.ensure_absent(FakeBatch(definitions), "dev-carbon-jd", revision=3)
+    assert changed is False and deregistered == []  # INACTIVE already
+
+    changed, diff, _deregistered = jd.ensure_absent(FakeBatch(), "dev-carbon-jd")
+    assert changed is False and diff == {"before": {}, "after": {}}
+
+
+def test_aws_errors_become_batch_errors():
+    import botocore.exceptions
+
+    class Failing(FakeBatch):
+        def register_job_definition(self, **kwargs):
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": "ClientException", "Message": "bad"}}, "RegisterJobDefinition"
+            )
+
+    with pytest.raises(BatchError, match="Failed to register job definition"):
+        jd.ensure_present(Failing(), jd.build_request(params()))
+
+
+def test_keep_revisions_in_check_mode_predicts_without_writing():
+    request = jd.build_request(params())
+    client = FakeBatch([described(request, revision=r) for r in (1, 2, 3)])
+    changed, result, diff, deregistered = jd.ensure_present(client, request, keep_revisions=1, check_mode=True)
+    assert changed is True and client.writes() == []
+    assert result["revision"] == 3
+    assert deregistered == [f"{ARN_PREFIX}:2", f"{ARN_PREFIX}:1"]
+    assert diff["after"]["active_revisions"] == [3]
+    # Nothing to deregister: unchanged.
+    client = FakeBatch([described(request, revision=3)])
+    assert jd.ensure_present(client, request, keep_revisions=1)[0] is False
