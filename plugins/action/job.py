@@ -1,0 +1,298 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ondemand.batch project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of ondemand.batch.job: submit through the module, then follow the job live.
+
+A module runs on the target and can only report when it ends. To show a job's status changes and
+log lines while it runs, this plugin (on the controller) runs the module with ``wait: false`` to
+submit, then polls AWS Batch and CloudWatch Logs itself with boto3, printing progress through
+Ansible's display as it happens, and returns the same result the module would have returned.
+
+The AWS connection is resolved like amazon.aws modules resolve it: the task's connection options
+(``region``, ``endpoint_url``, ``profile``, ``access_key``, ... with their aliases, module_defaults
+included) first, then the ``AWS_*`` environment variables, where the task's ``environment`` keyword
+counts as part of the environment, as it does for the module.
+"""
+
+import contextlib
+import os
+import time
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.action import ActionBase
+
+try:
+    from ansible_collections.amazon.aws.plugins.module_utils.botocore import _aws_connection_info, _boto3_conn
+    from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
+    from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+
+    from ansible_collections.ondemand.batch.plugins.module_utils.common import (
+        COLLECTION_NAME,
+        COLLECTION_VERSION,
+        retry_decorator,
+    )
+    from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchWaitTimeout
+    from ansible_collections.ondemand.batch.plugins.module_utils.job import (
+        JobFollower,
+        failed_children,
+        failure_message,
+    )
+except ImportError as e:  # amazon.aws or boto3 missing on the controller: reported when a job is followed
+    IMPORT_ERROR = e
+else:
+    IMPORT_ERROR = None
+
+MODULE = "ondemand.batch.job"
+
+# Connection option -> (task argument names with aliases, environment variables), as in amazon.aws.
+CONNECTION_OPTIONS = {
+    "access_key": (("access_key", "aws_access_key_id", "aws_access_key"), ("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY")),
+    "secret_key": (
+        ("secret_key", "aws_secret_access_key", "aws_secret_key"),
+        ("AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY"),
+    ),
+    "session_token": (("session_token", "aws_session_token"), ("AWS_SESSION_TOKEN",)),
+    "profile": (("profile", "aws_profile"), ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")),
+    "endpoint_url": (("endpoint_url", "aws_endpoint_url"), ("AWS_URL",)),
+    "region": (("region", "aws_region"), ("AWS_REGION", "AWS_DEFAULT_REGION")),
+    "aws_ca_bundle": (("aws_ca_bundle",), ("AWS_CA_BUNDLE",)),
+    "validate_certs": (("validate_certs",), ()),
+    "aws_config": (("aws_config",), ()),
+}
+
+# Defaults of the module's options that steer the following (kept equal to its argument spec).
+FOLLOW_DEFAULTS = {
+    "state": "present",
+    "wait": True,
+    "live_output": True,
+    "wait_timeout": 3600,
+    "poll_interval": 2.0,
+    "max_poll_interval": 15.0,
+    "log_lines": 20,
+    "fail_on_job_failure": True,
+}
+
+
+def connection_params(args, environment):
+    """amazon.aws connection parameters from task arguments, falling back to environment variables."""
+    params = {}
+    for option, (names, variables) in CONNECTION_OPTIONS.items():
+        value = None
+        for name in names:
+            if args.get(name) is not None:
+                value = args[name]
+                break
+        if value is None:
+            value = next((environment[v] for v in variables if environment.get(v)), None)
+        params[option] = value
+    params["validate_certs"] = (
+        boolean(params["validate_certs"], strict=False) if params["validate_certs"] is not None else True
+    )
+    if params["aws_ca_bundle"]:
+        params["aws_ca_bundle"] = os.path.expanduser(params["aws_ca_bundle"])
+    return params
+
+
+@contextlib.contextmanager
+def environment_overlay(variables):
+    """The task's ``environment`` applied to os.environ while boto3 reads it (profiles, endpoints, files)."""
+    saved = {}
+    try:
+        for key, value in variables.items():
+            saved[key] = os.environ.get(key)
+            os.environ[key] = to_text(value)
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def make_clients(args, task_environment):
+    """Retrying boto3 clients for Batch and CloudWatch Logs, built on the controller."""
+    if IMPORT_ERROR is not None:
+        raise AnsibleError(f"{MODULE} needs amazon.aws and boto3 on the controller to follow jobs: {IMPORT_ERROR}")
+    set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
+    environment = dict(os.environ)
+    environment.update({k: to_text(v) for k, v in task_environment.items()})
+    params = connection_params(args, environment)
+    with environment_overlay(task_environment):
+        region, endpoint, boto_params = _aws_connection_info(params)
+        clients = [
+            _boto3_conn(conn_type="client", resource=service, region=region, endpoint=endpoint, **dict(boto_params))
+            for service in ("batch", "logs")
+        ]
+    return [RetryingBotoClientWrapper(client, retry_decorator()) for client in clients]
+
+
+def follow_settings(args):
+    """The module's follow options, typed (the module has already validated them)."""
+    settings = dict(FOLLOW_DEFAULTS)
+    settings.update({k: args[k] for k in FOLLOW_DEFAULTS if args.get(k) is not None})
+    for key in ("wait", "live_output", "fail_on_job_failure"):
+        settings[key] = boolean(settings[key], strict=False)
+    for key in ("wait_timeout", "log_lines"):
+        settings[key] = int(settings[key])
+    for key in ("poll_interval", "max_poll_interval"):
+        settings[key] = float(settings[key])
+    return settings
+
+
+class ProgressPrinter:
+    """Turns JobFollower events into lines on the terminal, as they happen."""
+
+    def __init__(self, host, show, show_logs=True):
+        self.host = host
+        self.show = show
+        self.show_logs = show_logs
+        self.hidden_logs = False
+
+    def submitted(self, job):
+        """The line printed right after the submit, before the first poll."""
+        definition = f"{job.get('job_definition_name')}:{job.get('job_definition_revision')}"
+        queue = (job.get("job_queue") or "").rsplit("/", 1)[-1]
+        self.show(
+            f"[{self.host}] job {job.get('job_name')} ({(job.get('job_id') or '')[:8]}): submitted to {queue} "
+            f"with {definition} (job id {job.get('job_id')})"
+        )
+
+    def _prefix(self, job):
+        return f"[{self.host}] job {job.get('jobName')} ({job.get('jobId', '')[:8]})"
+
+    def __call__(self, kind, data):
+        if kind == "status":
+            job = data["job"]
+            text = f"{self._prefix(job)}: {data['status']}"
+            if data["previous"]:
+                text = f"{self._prefix(job)}: {data['previous']} -> {data['status']}"
+            if data["status"] in ("SUCCEEDED", "FAILED"):
+                return  # the "end" event says it with the outcome
+            self.show(text)
+        elif kind == "array":
+            summary = ", ".join(f"{status} {count}" for status, count in sorted(data["summary"].items()) if count)
+            self.show(f"{self._prefix(data['job'])}: children {summary or 'none yet'}")
+        elif kind == "attempt":
+            where = f"{data['log_group']} {data['log_stream']}"
+            self.show(f"{self._prefix(data['job'])}: attempt {data['attempt']} logs in {where}")
+        elif kind == "log":
+            if self.show_logs:
+                self.show(f"[{self.host}]   | {data['line']}")
+            elif not self.hidden_logs:
+                self.hidden_logs = True
+                self.show(f"[{self.host}]   | (log lines hidden: the task has no_log)")
+        elif kind == "end":
+            job = data["job"]
+            container = job.get("container") or {}
+            details = []
+            if container.get("exitCode") is not None:
+                details.append(f"exit code {container['exitCode']}")
+            if job.get("startedAt") and job.get("stoppedAt"):
+                details.append(f"ran {(job['stoppedAt'] - job['startedAt']) / 1000.0:.1f}s")
+            if job.get("status") == "FAILED" and job.get("statusReason"):
+                details.append(job["statusReason"])
+            suffix = f" ({'; '.join(details)})" if details else ""
+            color = "green" if job.get("status") == "SUCCEEDED" else "red"
+            self.show(f"{self._prefix(job)}: {job.get('status')}{suffix}", color)
+
+
+def follow_and_report(result, batch, logs, settings, printer, warn, sleep=time.sleep, clock=time.monotonic):
+    """Follow the job the module submitted and fold the outcome into its result (returned)."""
+    job_id = result["job"]["job_id"]
+    follower = JobFollower(
+        batch,
+        logs if settings["log_lines"] else None,
+        log_lines=settings["log_lines"],
+        on_event=printer,
+        poll_interval=settings["poll_interval"],
+        max_poll_interval=settings["max_poll_interval"],
+        warn=warn,
+        sleep=sleep,
+        clock=clock,
+    )
+    result = dict(result)
+    try:
+        follower.follow(job_id, timeout=settings["wait_timeout"])
+    except BatchWaitTimeout as e:
+        if follower.job is not None:
+            result["job"] = follower.result()
+        result.update(failed=True, msg=f"{e.message}. The job keeps running; stop it with state=absent.")
+        return result
+    except BatchError as e:
+        detail = f": {to_text(e.exception)}" if e.exception is not None else ""
+        result.update(failed=True, msg=f"Submitted job {job_id}, then could not follow it: {e.message}{detail}")
+        return result
+    result["job"] = follower.result()
+    if result["job"]["status"] == "FAILED":
+        try:
+            children = failed_children(batch, follower.job, logs, settings["log_lines"])
+        except BatchError as e:
+            warn(f"Could not read the failed children of array job {job_id}: {e.message}")
+            children = []
+        if children:
+            result["job"]["failed_children"] = children
+        if settings["fail_on_job_failure"]:
+            result.update(failed=True, msg=failure_message(result["job"], children))
+    return result
+
+
+class ActionModule(ActionBase):
+    _supports_check_mode = True
+    _supports_async = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        args = dict(self._task.args)
+        wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
+        try:
+            settings = follow_settings({k: v for k, v in args.items() if k in FOLLOW_DEFAULTS})
+        except (TypeError, ValueError):
+            settings = None  # a bad value: the module's argument checks report it
+        follow = (
+            settings is not None
+            and settings["state"] == "present"
+            and settings["wait"]
+            and settings["live_output"]
+            and not self._play_context.check_mode
+            and not self._task.async_val
+        )
+        if not follow:
+            # The module does everything itself (including waiting, on the target, without live output).
+            result.update(
+                self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars, wrap_async=wrap_async)
+            )
+            if not wrap_async:
+                self._remove_tmp_path(self._connection._shell.tmpdir)
+            return result
+
+        submitted = self._execute_module(module_name=MODULE, module_args=dict(args, wait=False), task_vars=task_vars)
+        self._remove_tmp_path(self._connection._shell.tmpdir)
+        result.update(submitted)
+        invocation = (result.get("invocation") or {}).get("module_args")
+        if isinstance(invocation, dict) and "wait" in invocation:
+            invocation["wait"] = True
+        if result.get("failed") or not result.get("submitted") or not (result.get("job") or {}).get("job_id"):
+            return result
+
+        task_environment = {}
+        self._compute_environment_string(task_environment)
+        try:
+            batch, logs = make_clients(args, task_environment)
+        except Exception as e:  # pylint: disable=broad-except  # any failure to build clients ends the task cleanly
+            result.update(
+                failed=True,
+                msg=f"Submitted job {result['job']['job_id']}, but cannot follow it from the controller: "
+                f"{to_text(e)}. Use live_output: false to wait on the target instead.",
+            )
+            return result
+        host = task_vars.get("inventory_hostname", "localhost") if task_vars else "localhost"
+        printer = ProgressPrinter(host, self._show, show_logs=not self._task.no_log)
+        printer.submitted(result["job"])
+        return follow_and_report(result, batch, logs, settings, printer, self._display.warning)
+
+    def _show(self, text, color=None):
+        self._display.display(text, color=color)

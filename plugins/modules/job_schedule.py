@@ -1,0 +1,644 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ondemand.batch project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: job_schedule
+short_description: Schedule an AWS Batch job with an EventBridge rule or an EventBridge Scheduler schedule
+version_added: 0.1.0
+description:
+  - Creates, updates, disables or deletes a schedule that submits an AWS Batch job.
+  - With O(backend=events) (the default), an EventBridge rule with a C(cron()) or C(rate()) expression (in UTC)
+    and one Batch target, the job queue, with the job definition, job name, array size, attempts, parameters
+    and container overrides, the IAM role EventBridge assumes, a retry policy and a dead-letter queue.
+  - With O(backend=scheduler), an EventBridge Scheduler schedule instead. Its universal target
+    C(arn:aws:scheduler:::aws-sdk:batch:submitJob) calls C(SubmitJob) with the same job settings. Scheduler adds
+    time zones (V(04:00) in V(Europe/Berlin) rather than UTC arithmetic), flexible time windows, start and end
+    dates and one-time C(at()) schedules.
+  - The job definition is given B(by name without revision), so every run submits the latest C(ACTIVE) revision.
+  - The module owns B(one) target of the rule, the one with the ID O(target_id). It never changes or removes
+    other targets of the rule. With O(state=absent) it removes its target, and deletes the rule only when no
+    other target is left.
+  - Idempotent. Nothing is written when the rule, its target, its tags (or the schedule) already match.
+  - The expression, time zone, dates, names and ARNs are checked before any AWS call. A bad expression
+    is refused with a message that names the rule it breaks.
+  - Why not M(amazon.aws.cloudwatchevent_rule)? It has no Batch target parameters, retry policy or
+    dead-letter configuration, and it deletes every target it does not list.
+author:
+  - ondemand.batch contributors (@ondemand)
+options:
+  name:
+    description:
+      - Name of the rule or schedule. 1-64 letters, digits, C(.), C(-) and C(_).
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates or updates the schedule, V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  enabled:
+    description:
+      - Whether the schedule submits jobs. V(false) keeps it, disabled.
+    type: bool
+    default: true
+  backend:
+    description:
+      - V(events) for an EventBridge rule on the default event bus, V(scheduler) for an EventBridge Scheduler schedule.
+      - Switching the backend of an existing schedule does not move it. Delete it with the old backend first.
+    type: str
+    choices: [events, scheduler]
+    default: events
+  schedule_expression:
+    description:
+      - V(cron(minutes hours day-of-month month day-of-week year)), for example V(cron(0 4 * * ? *)).
+        Exactly one of day-of-month and day-of-week must be V(?).
+      - V(rate(value unit)) with the unit V(minute), V(hour) or V(day), plural for values above 1,
+        for example V(rate(1 hour)) or V(rate(15 minutes)).
+      - With O(backend=scheduler) also a one-time V(at(yyyy-mm-ddThh:mm:ss)), in O(timezone).
+      - Required with O(state=present).
+    type: str
+    aliases: [expression, schedule]
+  description:
+    description:
+      - Description of the rule or schedule. Left out, the current description is kept.
+    type: str
+  timezone:
+    description:
+      - IANA time zone of the expression, for example V(Europe/Berlin). Only with O(backend=scheduler).
+        Defaults to V(UTC).
+    type: str
+    aliases: [schedule_expression_timezone]
+  flexible_time_window:
+    description:
+      - Minutes (1-1440) within which Scheduler may start the job after the scheduled time. V(0) or left out
+        means exactly on time. Only with O(backend=scheduler).
+    type: int
+  start_date:
+    description:
+      - ISO 8601 date and time before which the schedule does not run, for example V(2030-01-31T00:00:00Z).
+        Only with O(backend=scheduler).
+    type: str
+  end_date:
+    description:
+      - ISO 8601 date and time after which the schedule does not run. Only with O(backend=scheduler).
+    type: str
+  delete_after_completion:
+    description:
+      - Let Scheduler delete the schedule after its last run (for C(at()) schedules). Only with O(backend=scheduler).
+    type: bool
+    default: false
+  group:
+    description:
+      - Schedule group of the schedule (it must exist). Only with O(backend=scheduler).
+    type: str
+    default: default
+    aliases: [group_name]
+  job_queue:
+    description:
+      - Name or ARN of the job queue. The rule's target needs its ARN, so a name is looked up.
+      - Required with O(state=present).
+    type: str
+    aliases: [queue]
+  job_definition:
+    description:
+      - Name (or ARN without revision) of the job definition. A revision is refused, every run uses the latest
+        C(ACTIVE) revision.
+      - Required with O(state=present).
+    type: str
+  job_name:
+    description:
+      - Name of the submitted jobs. Defaults to O(name).
+    type: str
+  array_size:
+    description:
+      - Submit array jobs of this size (2-10000).
+    type: int
+  retry_attempts:
+    description:
+      - Attempts of each submitted job (1-10).
+    type: int
+    aliases: [attempts]
+  parameters:
+    description:
+      - Parameters of the submitted jobs (the C(Ref::) placeholders of the job definition).
+    type: dict
+  command:
+    description:
+      - Overrides the command of the job definition.
+    type: list
+    elements: str
+  environment:
+    description:
+      - Environment variables for the submitted jobs. They are stored in the rule or schedule in plain text
+        and are returned by this module. Pass secrets through the job definition.
+    type: dict
+  vcpus:
+    description:
+      - Overrides the vCPUs of the submitted jobs.
+    type: float
+  memory:
+    description:
+      - Overrides the memory (MiB) of the submitted jobs.
+    type: int
+  role_arn:
+    description:
+      - ARN of the IAM role that EventBridge or Scheduler assumes to submit the job (it needs C(batch:SubmitJob)).
+      - Required with O(state=present).
+    type: str
+  retry_policy:
+    description:
+      - How EventBridge or Scheduler retries a failed C(SubmitJob). Unset values use the AWS defaults (185 retries,
+        86400 seconds).
+    type: dict
+    suboptions:
+      maximum_retry_attempts:
+        description: Retries (0-185).
+        type: int
+      maximum_event_age:
+        description: Seconds (60-86400) after which an unsubmitted run is dropped (or sent to the dead-letter queue).
+        type: int
+        aliases: [maximum_event_age_in_seconds]
+  dead_letter_arn:
+    description:
+      - ARN of an SQS queue that receives the runs that could not be submitted.
+    type: str
+    aliases: [dead_letter_queue]
+  target_id:
+    description:
+      - ID of the rule's target that this module owns (O(backend=events)).
+    type: str
+    default: ondemand-batch-job
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+notes:
+  - O(tags) and O(purge_tags) apply to EventBridge rules only. Scheduler schedules have no tags.
+  - Check mode makes no write call and reports the same C(changed) and result as a real run would.
+    With C(--diff), it also returns the schedule before and after.
+"""
+
+EXAMPLES = r"""
+- name: Submit the nightly job at 04:00 UTC (EventBridge rule)
+  ondemand.batch.job_schedule:
+    name: dev-carbon-nightly
+    schedule_expression: cron(0 4 * * ? *)
+    job_queue: dev-carbon-jq
+    job_definition: dev-carbon-jd
+    role_arn: arn:aws:iam::123456789012:role/dev-carbon-events
+    retry_policy:
+      maximum_retry_attempts: 3
+      maximum_event_age: 3600
+    dead_letter_arn: arn:aws:sqs:eu-west-1:123456789012:dev-carbon-dlq
+    tags:
+      stack: dev-carbon
+
+- name: Submit it at 04:00 Berlin time instead (EventBridge Scheduler)
+  ondemand.batch.job_schedule:
+    name: dev-carbon-nightly
+    backend: scheduler
+    schedule_expression: cron(0 4 * * ? *)
+    timezone: Europe/Berlin
+    flexible_time_window: 15
+    job_queue: dev-carbon-jq
+    job_definition: dev-carbon-jd
+    parameters:
+      mode: full
+    role_arn: arn:aws:iam::123456789012:role/dev-carbon-scheduler
+
+- name: Run once, at a given time, then delete the schedule
+  ondemand.batch.job_schedule:
+    name: dev-carbon-backfill
+    backend: scheduler
+    schedule_expression: at(2030-01-31T02:00:00)
+    timezone: Europe/Berlin
+    delete_after_completion: true
+    job_queue: dev-carbon-jq
+    job_definition: dev-carbon-jd
+    command: ["python", "backfill.py"]
+    role_arn: arn:aws:iam::123456789012:role/dev-carbon-scheduler
+
+- name: Pause the nightly job
+  ondemand.batch.job_schedule:
+    name: dev-carbon-nightly
+    enabled: false
+    schedule_expression: cron(0 4 * * ? *)
+    job_queue: dev-carbon-jq
+    job_definition: dev-carbon-jd
+    role_arn: arn:aws:iam::123456789012:role/dev-carbon-events
+
+- name: Delete the schedule
+  ondemand.batch.job_schedule:
+    name: dev-carbon-nightly
+    state: absent
+"""
+
+RETURN = r"""
+schedule:
+  description: The rule or schedule as it is after the task (or would be, in check mode). Null once deleted.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Name of the rule or schedule.
+      type: str
+    arn:
+      description: ARN of the rule or schedule (null in check mode before it exists).
+      type: str
+    backend:
+      description: V(events) or V(scheduler).
+      type: str
+    group:
+      description: Schedule group (scheduler only).
+      type: str
+    state:
+      description: C(ENABLED) or C(DISABLED).
+      type: str
+    enabled:
+      description: Whether the schedule submits jobs.
+      type: bool
+    schedule_expression:
+      description: The cron(), rate() or at() expression.
+      type: str
+      sample: cron(0 4 * * ? *)
+    timezone:
+      description: Time zone of the expression (always UTC for EventBridge rules).
+      type: str
+      sample: Europe/Berlin
+    description:
+      description: Description.
+      type: str
+    flexible_time_window:
+      description: Minutes of flexibility, 0 when off (scheduler only).
+      type: int
+    start_date:
+      description: Start date, ISO 8601 UTC (scheduler only).
+      type: str
+    end_date:
+      description: End date, ISO 8601 UTC (scheduler only).
+      type: str
+    delete_after_completion:
+      description: Whether Scheduler deletes the schedule after its last run (scheduler only).
+      type: bool
+    target:
+      description:
+        - The job the schedule submits. Keys are C(id), C(arn), C(role_arn), C(job_queue), C(job_definition),
+          C(job_name), C(array_size), C(retry_attempts), C(parameters), C(command), C(environment), C(vcpus),
+          C(memory), C(retry_policy) (C(maximum_retry_attempts), C(maximum_event_age)), C(dead_letter_arn)
+          and C(input) (the JSON sent to AWS Batch).
+      type: dict
+    other_target_ids:
+      description: IDs of the rule's targets that this module does not own, and left alone (events only).
+      type: list
+      elements: str
+    tags:
+      description: Tags of the rule (events only).
+      type: dict
+"""
+
+import copy  # noqa: E402
+
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (  # noqa: E402
+    ansible_dict_to_boto3_tag_list,
+    boto3_tag_list_to_ansible_dict,
+)
+
+from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.errors import (  # noqa: E402
+    BatchError,
+    BatchErrorHandler,
+    BatchValidationError,
+)
+from ansible_collections.ondemand.batch.plugins.module_utils.job import (  # noqa: E402
+    describe_job_definitions,
+    describe_job_queue,
+)
+from ansible_collections.ondemand.batch.plugins.module_utils.schedule import (  # noqa: E402
+    comparable_schedule,
+    comparable_target,
+    describe_target,
+    events_target,
+    format_date,
+    parse_date,
+    scheduler_request,
+    validate_schedule_params,
+)
+from ansible_collections.ondemand.batch.plugins.module_utils.tagging import resulting_tags, tag_changes  # noqa: E402
+
+
+def argument_spec():
+    return {
+        "name": {"type": "str", "required": True},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "enabled": {"type": "bool", "default": True},
+        "backend": {"type": "str", "choices": ["events", "scheduler"], "default": "events"},
+        "schedule_expression": {"type": "str", "aliases": ["expression", "schedule"]},
+        "description": {"type": "str"},
+        "timezone": {"type": "str", "aliases": ["schedule_expression_timezone"]},
+        "flexible_time_window": {"type": "int"},
+        "start_date": {"type": "str"},
+        "end_date": {"type": "str"},
+        "delete_after_completion": {"type": "bool", "default": False},
+        "group": {"type": "str", "default": "default", "aliases": ["group_name"]},
+        "job_queue": {"type": "str", "aliases": ["queue"]},
+        "job_definition": {"type": "str"},
+        "job_name": {"type": "str"},
+        "array_size": {"type": "int"},
+        "retry_attempts": {"type": "int", "aliases": ["attempts"]},
+        "parameters": {"type": "dict"},
+        "command": {"type": "list", "elements": "str"},
+        "environment": {"type": "dict"},
+        "vcpus": {"type": "float"},
+        "memory": {"type": "int"},
+        "role_arn": {"type": "str"},
+        "retry_policy": {
+            "type": "dict",
+            "options": {
+                "maximum_retry_attempts": {"type": "int"},
+                "maximum_event_age": {"type": "int", "aliases": ["maximum_event_age_in_seconds"]},
+            },
+        },
+        "dead_letter_arn": {"type": "str", "aliases": ["dead_letter_queue"]},
+        "target_id": {"type": "str", "default": "ondemand-batch-job"},
+        "tags": {"type": "dict", "aliases": ["resource_tags"]},
+        "purge_tags": {"type": "bool", "default": True},
+    }
+
+
+# ---------------------------------------------------------------------------------------------- look-ups
+def check_job_inputs(batch, params, check_mode, warn):
+    """The queue's ARN (the rule's target needs it) and a check that the job definition has an ACTIVE revision.
+
+    In check mode a missing queue or definition is only a warning: a first ``--check`` deploy has not created
+    them yet. A real run fails, since the schedule could never submit.
+    """
+    queue = describe_job_queue(batch, params["job_queue"])
+    if queue is None:
+        if not check_mode:
+            raise BatchValidationError("job_queue", f"no job queue {params['job_queue']!r}")
+        warn(f"job_queue {params['job_queue']!r} does not exist (yet); a real run would fail")
+        queue_arn = params["job_queue"] if params["job_queue"].startswith("arn:") else None
+    else:
+        queue_arn = queue["jobQueueArn"]
+    definition = params["job_definition"]
+    name = definition.rsplit("/", 1)[-1] if definition.startswith("arn:") else definition
+    active = describe_job_definitions(batch, jobDefinitionName=name, status="ACTIVE")
+    if not [d for d in active if d.get("status", "ACTIVE") == "ACTIVE" and d.get("jobDefinitionName") == name]:
+        if not check_mode:
+            raise BatchValidationError("job_definition", f"no ACTIVE revision of job definition {name!r}")
+        warn(f"job_definition {name!r} has no ACTIVE revision (yet); a real run would fail")
+    return queue_arn
+
+
+# ---------------------------------------------------------------------------------------------- events
+@BatchErrorHandler.list_error_handler("describe rule", default_value=None)
+def describe_rule(events, name):
+    return events.describe_rule(Name=name, aws_retry=True)
+
+
+@BatchErrorHandler.list_error_handler("list targets of rule", default_value=[])
+def list_targets(events, name):
+    targets = []
+    request = {"Rule": name}
+    while True:
+        response = events.list_targets_by_rule(aws_retry=True, **request)
+        targets.extend(response.get("Targets", []))
+        if not response.get("NextToken"):
+            return targets
+        request["NextToken"] = response["NextToken"]
+
+
+@BatchErrorHandler.list_error_handler("list tags of rule", default_value={})
+def list_rule_tags(events, arn):
+    return boto3_tag_list_to_ansible_dict(
+        events.list_tags_for_resource(ResourceARN=arn, aws_retry=True).get("Tags", [])
+    )
+
+
+def _check_failed_entries(response, action):
+    if response.get("FailedEntryCount"):
+        entries = response.get("FailedEntries", [])
+        detail = "; ".join(f"{e.get('TargetId')}: {e.get('ErrorCode')} {e.get('ErrorMessage')}" for e in entries)
+        raise BatchError(message=f"Failed to {action}: {detail}")
+
+
+@BatchErrorHandler.common_error_handler("write rule")
+def put_rule(events, rule):
+    return events.put_rule(aws_retry=True, **rule)
+
+
+@BatchErrorHandler.common_error_handler("write rule target")
+def put_target(events, name, target):
+    _check_failed_entries(events.put_targets(Rule=name, Targets=[target], aws_retry=True), "write the rule's target")
+
+
+@BatchErrorHandler.common_error_handler("update rule tags")
+def update_rule_tags(events, arn, to_set, to_unset):
+    if to_unset:
+        events.untag_resource(ResourceARN=arn, TagKeys=to_unset, aws_retry=True)
+    if to_set:
+        events.tag_resource(ResourceARN=arn, Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True)
+
+
+@BatchErrorHandler.deletion_error_handler("delete rule")
+def delete_rule(events, name, target_id, remove_target):
+    if remove_target:
+        _check_failed_entries(
+            events.remove_targets(Rule=name, Ids=[target_id], aws_retry=True), "remove the rule's target"
+        )
+    events.delete_rule(Name=name, aws_retry=True)
+    return True
+
+
+@BatchErrorHandler.deletion_error_handler("remove rule target")
+def remove_target(events, name, target_id):
+    _check_failed_entries(events.remove_targets(Rule=name, Ids=[target_id], aws_retry=True), "remove the rule's target")
+    return True
+
+
+def render_rule(rule, target, tags, other_ids):
+    if not rule:
+        return None
+    return {
+        "name": rule.get("Name"),
+        "arn": rule.get("Arn"),
+        "backend": "events",
+        "state": rule.get("State"),
+        "enabled": rule.get("State") == "ENABLED",
+        "schedule_expression": rule.get("ScheduleExpression"),
+        "timezone": "UTC",
+        "description": rule.get("Description") or "",
+        "target": describe_target(target),
+        "other_target_ids": sorted(other_ids),
+        "tags": tags or {},
+    }
+
+
+def ensure_rule(events, batch, params, check_mode, warn):
+    name, target_id = params["name"], params["target_id"]
+    current = describe_rule(events, name)
+    targets = list_targets(events, name) if current else []
+    ours = next((t for t in targets if t.get("Id") == target_id), None)
+    others = [t["Id"] for t in targets if t.get("Id") != target_id]
+    current_tags = list_rule_tags(events, current["Arn"]) if current and params.get("tags") is not None else {}
+
+    if params["state"] == "absent":
+        if not current:
+            return False, None, {"before": {}, "after": {}}
+        before = render_rule(current, ours, current_tags, others)
+        if others:
+            if ours:
+                if not check_mode:
+                    remove_target(events, name, target_id)
+                warn(f"Rule {name} kept: it has targets this module does not own ({', '.join(sorted(others))})")
+                after = render_rule(current, None, current_tags, others)
+                return True, after, {"before": before, "after": after}
+            warn(f"Rule {name} left alone: it has only targets this module does not own ({', '.join(sorted(others))})")
+            return False, before, {"before": before, "after": before}
+        if not check_mode:
+            delete_rule(events, name, target_id, ours is not None)
+        return True, None, {"before": before, "after": {}}
+
+    queue_arn = check_job_inputs(batch, params, check_mode, warn)
+    desired_rule = {
+        "Name": name,
+        "ScheduleExpression": params["schedule_expression"].strip(),
+        "State": "ENABLED" if params["enabled"] else "DISABLED",
+    }
+    description = params["description"] if params.get("description") is not None else (current or {}).get("Description")
+    if description:
+        desired_rule["Description"] = description
+    desired_target = events_target(params, queue_arn)
+
+    changed = False
+    rule_changes = current is None or any(
+        (current.get(k) or "") != (desired_rule.get(k) or "") for k in ("ScheduleExpression", "State", "Description")
+    )
+    arn = (current or {}).get("Arn")
+    if rule_changes:
+        changed = True
+        if not check_mode:
+            request = dict(desired_rule)
+            if current is None and params.get("tags"):
+                request["Tags"] = ansible_dict_to_boto3_tag_list(params["tags"])
+            arn = put_rule(events, request).get("RuleArn") or arn
+    if comparable_target(ours) != comparable_target(desired_target):
+        changed = True
+        if not check_mode:
+            put_target(events, name, desired_target)
+    tags = current_tags
+    if params.get("tags") is not None:
+        if current is None:
+            tags = dict(params["tags"])
+        else:
+            to_set, to_unset = tag_changes(current_tags, params["tags"], params["purge_tags"])
+            if to_set or to_unset:
+                changed = True
+                if not check_mode:
+                    update_rule_tags(events, arn, to_set, to_unset)
+            tags = resulting_tags(current_tags, params["tags"], params["purge_tags"])
+    after_rule = dict(current or {}, **desired_rule)
+    after_rule["Arn"] = arn
+    if "Description" not in desired_rule:
+        after_rule.pop("Description", None)
+    before = render_rule(current, ours, current_tags, others) or {}
+    after = render_rule(after_rule, desired_target, tags, others)
+    return changed, after, {"before": before, "after": after}
+
+
+# ---------------------------------------------------------------------------------------------- scheduler
+@BatchErrorHandler.list_error_handler("get schedule", default_value=None)
+def get_schedule(scheduler, name, group):
+    return scheduler.get_schedule(Name=name, GroupName=group, aws_retry=True)
+
+
+@BatchErrorHandler.common_error_handler("write schedule")
+def write_schedule(scheduler, request, create):
+    if create:
+        return scheduler.create_schedule(aws_retry=True, **request)
+    return scheduler.update_schedule(aws_retry=True, **request)
+
+
+@BatchErrorHandler.deletion_error_handler("delete schedule")
+def delete_schedule(scheduler, name, group):
+    scheduler.delete_schedule(Name=name, GroupName=group, aws_retry=True)
+    return True
+
+
+def render_schedule(schedule):
+    if not schedule:
+        return None
+    window = schedule.get("FlexibleTimeWindow") or {}
+    return {
+        "name": schedule.get("Name"),
+        "arn": schedule.get("Arn") or schedule.get("ScheduleArn"),
+        "backend": "scheduler",
+        "group": schedule.get("GroupName") or "default",
+        "state": schedule.get("State") or "ENABLED",
+        "enabled": (schedule.get("State") or "ENABLED") == "ENABLED",
+        "schedule_expression": schedule.get("ScheduleExpression"),
+        "timezone": schedule.get("ScheduleExpressionTimezone") or "UTC",
+        "description": schedule.get("Description") or "",
+        "flexible_time_window": window.get("MaximumWindowInMinutes") if window.get("Mode") == "FLEXIBLE" else 0,
+        "start_date": format_date(parse_date("start_date", schedule.get("StartDate"))),
+        "end_date": format_date(parse_date("end_date", schedule.get("EndDate"))),
+        "delete_after_completion": schedule.get("ActionAfterCompletion") == "DELETE",
+        "target": describe_target(schedule.get("Target")),
+    }
+
+
+def ensure_schedule(scheduler, batch, params, dates, check_mode, warn):
+    name, group = params["name"], params["group"]
+    current = get_schedule(scheduler, name, group)
+    before = render_schedule(current) or {}
+    if params["state"] == "absent":
+        if not current:
+            return False, None, {"before": {}, "after": {}}
+        if not check_mode:
+            delete_schedule(scheduler, name, group)
+        return True, None, {"before": before, "after": {}}
+
+    check_job_inputs(batch, params, check_mode, warn)
+    request = scheduler_request(params, dates[0], dates[1], current)
+    after_schedule = copy.deepcopy(request)
+    after_schedule["Arn"] = (current or {}).get("Arn")
+    if comparable_schedule(current) == comparable_schedule(request):
+        return False, render_schedule(current), {"before": before, "after": before}
+    if not check_mode:
+        response = write_schedule(scheduler, request, create=current is None)
+        after_schedule["Arn"] = response.get("ScheduleArn") or after_schedule["Arn"]
+    after = render_schedule(after_schedule)
+    return True, after, {"before": before, "after": after}
+
+
+def main():
+    module = BatchModule(
+        argument_spec=argument_spec(),
+        supports_check_mode=True,
+        required_if=[("state", "present", ["schedule_expression", "job_queue", "job_definition", "role_arn"])],
+    )
+    params = module.params
+    try:
+        dates = validate_schedule_params(params, warn=module.warn)
+        batch = module.batch_client() if params["state"] == "present" else None
+        if params["backend"] == "scheduler":
+            scheduler = module.retrying_client("scheduler")
+            changed, schedule, diff = ensure_schedule(scheduler, batch, params, dates, module.check_mode, module.warn)
+        else:
+            events = module.retrying_client("events")
+            changed, schedule, diff = ensure_rule(events, batch, params, module.check_mode, module.warn)
+    except BatchError as e:
+        module.fail_json_aws_error(e)
+    result = {"changed": changed, "schedule": schedule}
+    if module._diff:
+        result["diff"] = diff
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

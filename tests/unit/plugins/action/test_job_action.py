@@ -1,0 +1,191 @@
+import os
+
+import pytest
+
+from ansible_collections.ondemand.batch.plugins.action import job as action
+
+JD = "arn:aws:batch:eu-west-1:123456789012:job-definition/dev-jd:6"
+
+
+class FakeClient:
+    def __init__(self, **handlers):
+        self.handlers = handlers
+        self.calls = []
+
+    def __getattr__(self, name):
+        if name not in self.handlers:
+            raise AttributeError(name)
+
+        def call(aws_retry=False, **kwargs):
+            assert aws_retry is True
+            self.calls.append((name, kwargs))
+            handler = self.handlers[name]
+            if callable(handler):
+                return handler(**kwargs)
+            if isinstance(handler, list):
+                return handler.pop(0) if len(handler) > 1 else handler[0]
+            return handler
+
+        return call
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def detail(status, **extra):
+    job = {"jobId": "0123456789abcdef", "jobName": "nightly", "jobDefinition": JD, "status": status}
+    job.update(extra)
+    return job
+
+
+def submitted():
+    return {"changed": True, "submitted": True, "job": {"job_id": "0123456789abcdef", "job_name": "nightly"}}
+
+
+def run(states, log_pages, **settings):
+    batch = FakeClient(describe_jobs=[{"jobs": [s]} for s in states])
+    logs = FakeClient(get_log_events=log_pages)
+    shown, warnings = [], []
+    printer = action.ProgressPrinter(
+        "localhost", lambda text, color=None: shown.append(text), show_logs=settings.pop("show_logs", True)
+    )
+    options = action.follow_settings(dict({"poll_interval": 0.5}, **settings))
+    clock = Clock()
+    result = action.follow_and_report(submitted(), batch, logs, options, printer, warnings.append, clock.sleep, clock)
+    return result, shown, warnings
+
+
+STREAM = {"logStreamName": "dev-jd/default/abc"}
+
+
+def test_success_prints_progress_and_log_lines_live_and_returns_them():
+    result, shown, _warnings = run(
+        [
+            detail("RUNNABLE"),
+            detail("RUNNING", container=STREAM),
+            detail("SUCCEEDED", container=dict(STREAM, exitCode=0), startedAt=1000, stoppedAt=3500),
+        ],
+        [
+            {"events": [{"message": "hello from the job"}], "nextForwardToken": "t"},
+            {"events": [], "nextForwardToken": "t"},
+        ],
+    )
+    assert not result.get("failed")
+    assert result["changed"] is True
+    assert result["job"]["status"] == "SUCCEEDED"
+    assert result["job"]["log_lines"] == ["hello from the job"]
+    assert shown == [
+        "[localhost] job nightly (01234567): RUNNABLE",
+        "[localhost] job nightly (01234567): RUNNABLE -> RUNNING",
+        "[localhost] job nightly (01234567): attempt 1 logs in /aws/batch/job dev-jd/default/abc",
+        "[localhost]   | hello from the job",
+        "[localhost] job nightly (01234567): SUCCEEDED (exit code 0; ran 2.5s)",
+    ]
+
+
+def test_failure_fails_the_task_with_exit_code_and_log_tail():
+    failed = detail("FAILED", container=dict(STREAM, exitCode=3), statusReason="Essential container in task exited")
+    result, shown, _warnings = run(
+        [detail("RUNNING", container=STREAM), failed],
+        [
+            {"events": [{"message": "step 1"}, {"message": "giving up"}], "nextForwardToken": "t"},
+            {"events": [], "nextForwardToken": "t"},
+        ],
+    )
+    assert result["failed"] is True
+    assert "exit code 3" in result["msg"]
+    assert result["msg"].endswith("step 1\ngiving up")
+    assert shown[-1].endswith("FAILED (exit code 3; Essential container in task exited)")
+
+
+def test_failure_is_returned_not_raised_with_fail_on_job_failure_false():
+    result, _shown, _warnings = run(
+        [detail("FAILED", container={"exitCode": 3})], [{"events": []}], fail_on_job_failure=False
+    )
+    assert not result.get("failed")
+    assert result["job"]["exit_code"] == 3
+
+
+def test_timeout_fails_and_says_the_job_keeps_running():
+    result, _shown, _warnings = run([detail("RUNNABLE")], [{"events": []}], wait_timeout=5)
+    assert result["failed"] is True
+    assert "Timed out after 5s" in result["msg"]
+    assert "keeps running" in result["msg"]
+    assert result["job"]["status"] == "RUNNABLE"
+
+
+def test_no_log_hides_log_lines_from_the_terminal():
+    result, shown, _warnings = run(
+        [detail("RUNNING", container=STREAM), detail("SUCCEEDED", container=STREAM)],
+        [{"events": [{"message": "secret-ish"}], "nextForwardToken": "t"}, {"events": [], "nextForwardToken": "t"}],
+        show_logs=False,
+    )
+    assert not any("secret-ish" in line for line in shown)
+    assert any("log lines hidden" in line for line in shown)
+    assert result["job"]["log_lines"] == ["secret-ish"]
+
+
+def test_follow_settings_types_templated_values():
+    settings = action.follow_settings({"wait": "yes", "wait_timeout": "60", "log_lines": "5", "poll_interval": "0.1"})
+    assert settings["wait"] is True
+    assert settings["wait_timeout"] == 60
+    assert settings["log_lines"] == 5
+    assert settings["poll_interval"] == 0.1
+    assert settings["max_poll_interval"] == 15.0
+    assert settings["fail_on_job_failure"] is True
+
+
+def test_connection_params_follow_amazon_aws_precedence():
+    environment = {
+        "AWS_ACCESS_KEY_ID": "env-key",
+        "AWS_SECRET_ACCESS_KEY": "env-secret",
+        "AWS_REGION": "eu-west-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_URL": "http://env-endpoint",
+    }
+    params = action.connection_params({"aws_region": "eu-central-1", "aws_secret_key": "arg-secret"}, environment)
+    assert params["region"] == "eu-central-1"
+    assert params["access_key"] == "env-key"
+    assert params["secret_key"] == "arg-secret"
+    assert params["endpoint_url"] == "http://env-endpoint"
+    assert params["validate_certs"] is True
+    assert action.connection_params({}, {"AWS_DEFAULT_REGION": "us-east-1"})["region"] == "us-east-1"
+    assert action.connection_params({"validate_certs": "no"}, {})["validate_certs"] is False
+
+
+def test_environment_overlay_is_undone(monkeypatch):
+    monkeypatch.delenv("ONDEMAND_TEST_OVERLAY", raising=False)
+    monkeypatch.setenv("ONDEMAND_TEST_KEPT", "before")
+    with action.environment_overlay({"ONDEMAND_TEST_OVERLAY": "x", "ONDEMAND_TEST_KEPT": "during"}):
+        assert os.environ["ONDEMAND_TEST_OVERLAY"] == "x"
+        assert os.environ["ONDEMAND_TEST_KEPT"] == "during"
+    assert "ONDEMAND_TEST_OVERLAY" not in os.environ
+    assert os.environ["ONDEMAND_TEST_KEPT"] == "before"
+
+
+def test_clients_use_the_task_environment_endpoint(monkeypatch):
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    batch, logs = action.make_clients(
+        {"region": "eu-west-1", "access_key": "a", "secret_key": "b"},
+        {"AWS_ENDPOINT_URL": "http://127.0.0.1:1"},
+    )
+    assert batch.client.meta.endpoint_url == "http://127.0.0.1:1"
+    assert logs.client.meta.region_name == "eu-west-1"
+    assert "AWS_ENDPOINT_URL" not in os.environ
+    explicit, _logs = action.make_clients({"region": "eu-west-1", "endpoint_url": "http://127.0.0.1:2"}, {})
+    assert explicit.client.meta.endpoint_url == "http://127.0.0.1:2"
+
+
+def test_profile_and_keys_together_are_refused_like_amazon_aws():
+    with pytest.raises(Exception, match="profile and access tokens"):
+        action.make_clients({"region": "eu-west-1", "profile": "p", "access_key": "a"}, {})

@@ -1,0 +1,247 @@
+"""Module-level logic of ondemand.batch.job and job_schedule, with fake clients (no AWS, no emulator)."""
+
+import json
+
+from botocore.exceptions import ClientError
+
+from ansible_collections.ondemand.batch.plugins.module_utils.schedule import events_target
+from ansible_collections.ondemand.batch.plugins.modules import job as job_module
+from ansible_collections.ondemand.batch.plugins.modules import job_schedule
+
+ACCOUNT = "123456789012"
+JD_ARN = f"arn:aws:batch:eu-west-1:{ACCOUNT}:job-definition/dev-jd"
+JQ_ARN = f"arn:aws:batch:eu-west-1:{ACCOUNT}:job-queue/dev-jq"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/events"
+WRITES = ("submit", "cancel", "terminate", "put", "remove", "delete", "tag", "untag", "create", "update")
+
+
+class FakeClient:
+    def __init__(self, **handlers):
+        self.handlers = handlers
+        self.calls = []
+
+    def __getattr__(self, name):
+        if name not in self.handlers:
+            raise AttributeError(name)
+
+        def call(aws_retry=False, **kwargs):
+            assert aws_retry is True
+            self.calls.append((name, kwargs))
+            handler = self.handlers[name]
+            answer = handler(**kwargs) if callable(handler) else handler
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        return call
+
+    def writes(self):
+        return [name for name, _kwargs in self.calls if name.startswith(WRITES)]
+
+
+def not_found(operation="Op"):
+    return ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "missing"}}, operation)
+
+
+def batch_client(**extra):
+    handlers = {
+        "describe_job_definitions": {
+            "jobDefinitions": [
+                {"jobDefinitionName": "dev-jd", "jobDefinitionArn": f"{JD_ARN}:{r}", "revision": r, "status": "ACTIVE"}
+                for r in (4, 6)
+            ]
+        },
+        "describe_job_queues": {"jobQueues": [{"jobQueueName": "dev-jq", "jobQueueArn": JQ_ARN, "state": "ENABLED"}]},
+        "list_jobs": {"jobSummaryList": []},
+        "submit_job": {"jobId": "new-job", "jobArn": "arn:job/new-job", "jobName": "nightly"},
+        "cancel_job": {},
+        "terminate_job": {},
+    }
+    handlers.update(extra)
+    return FakeClient(**handlers)
+
+
+def job_params(**changes):
+    params = {name: spec.get("default") for name, spec in job_module.argument_spec().items()}
+    params.update(name="nightly", job_queue="dev-jq", job_definition="dev-jd", poll_interval=0.01)
+    params.update(changes)
+    return params
+
+
+def test_check_mode_resolves_but_submits_nothing():
+    batch = batch_client()
+    changed, result = job_module.ensure_submitted(batch, job_params(), check_mode=True)
+    assert changed is True
+    assert result["job"]["job_definition"] == f"{JD_ARN}:6"
+    assert result["job"]["job_definition_revision"] == 6
+    assert result["job"]["job_id"] is None
+    assert result["request"]["jobQueue"] == JQ_ARN
+    assert batch.writes() == []
+
+
+def test_submit_without_waiting():
+    batch = batch_client()
+    changed, result = job_module.ensure_submitted(batch, job_params(wait=False), check_mode=False)
+    assert changed is True
+    assert result["job"]["job_id"] == "new-job"
+    assert result["job"]["status"] == "SUBMITTED"
+    assert batch.writes() == ["submit_job"]
+
+
+def test_skip_if_active_reports_the_running_job_and_submits_nothing():
+    running = {"jobId": "old", "jobName": "nightly", "status": "RUNNING", "jobQueue": JQ_ARN}
+    batch = batch_client(list_jobs={"jobSummaryList": [running]}, describe_jobs={"jobs": [running]})
+    changed, result = job_module.ensure_submitted(batch, job_params(skip_if_active=True), check_mode=False)
+    assert changed is False
+    assert result["job"]["job_id"] == "old"
+    assert "already RUNNING in dev-jq" in result["skipped_reason"]
+    assert batch.writes() == []
+
+
+def test_module_side_wait_reports_failure_with_log_tail():
+    failed = {
+        "jobId": "new-job",
+        "jobName": "nightly",
+        "status": "FAILED",
+        "statusReason": "Essential container in task exited",
+        "container": {"exitCode": 3, "logStreamName": "s"},
+    }
+    batch = batch_client(describe_jobs={"jobs": [failed]})
+    logs = FakeClient(
+        get_log_events=lambda **kw: {
+            "events": [] if kw.get("nextToken") else [{"message": "boom"}],
+            "nextForwardToken": "t",
+        }
+    )
+    changed, result = job_module.ensure_submitted(batch, job_params(), check_mode=False, logs=logs)
+    assert changed is True
+    assert "exit code 3" in result["failure"]
+    assert result["failure"].endswith("boom")
+    assert result["job"]["log_lines"] == ["boom"]
+
+
+def test_stop_by_name_cancels_and_terminates_active_jobs():
+    jobs = [
+        {"jobId": "a", "jobName": "nightly", "status": "RUNNABLE"},
+        {"jobId": "b", "jobName": "nightly", "status": "RUNNING"},
+    ]
+    batch = batch_client(list_jobs={"jobSummaryList": jobs}, describe_jobs={"jobs": jobs})
+    changed, result = job_module.ensure_stopped(batch, job_params(state="absent", wait=False), check_mode=False)
+    assert changed is True
+    assert [j["stop_action"] for j in result["jobs"]] == ["cancelled", "terminated"]
+    assert batch.writes() == ["cancel_job", "terminate_job"]
+
+
+def schedule_params(**changes):
+    params = {name: spec.get("default") for name, spec in job_schedule.argument_spec().items()}
+    params.update(
+        name="nightly",
+        schedule_expression="cron(0 4 * * ? *)",
+        job_queue="dev-jq",
+        job_definition="dev-jd",
+        role_arn=ROLE,
+    )
+    params.update(changes)
+    return params
+
+
+def events_client(rule=None, targets=(), tags=None):
+    return FakeClient(
+        describe_rule=rule if rule is not None else not_found("DescribeRule"),
+        list_targets_by_rule={"Targets": list(targets)},
+        list_tags_for_resource={"Tags": [{"Key": k, "Value": v} for k, v in (tags or {}).items()]},
+        put_rule={"RuleArn": "arn:aws:events:eu-west-1:1:rule/nightly"},
+        put_targets={"FailedEntryCount": 0},
+        remove_targets={"FailedEntryCount": 0},
+        delete_rule={},
+        tag_resource={},
+        untag_resource={},
+    )
+
+
+def existing_rule(params):
+    rule = {"Name": "nightly", "Arn": "arn:aws:events:eu-west-1:1:rule/nightly", "State": "ENABLED"}
+    rule["ScheduleExpression"] = params["schedule_expression"]
+    return rule
+
+
+def test_unchanged_rule_makes_no_write_call():
+    params = schedule_params(tags={"a": "b"})
+    target = events_target(params, JQ_ARN)
+    target.pop("RetryPolicy")  # AWS's defaults, as an untouched target may come back
+    events = events_client(existing_rule(params), [target], tags={"a": "b"})
+    changed, result, _diff = job_schedule.ensure_rule(events, batch_client(), params, False, warn=lambda m: None)
+    assert changed is False
+    assert events.writes() == []
+    assert result["target"]["job_queue"] == JQ_ARN
+
+
+def test_changed_expression_rewrites_only_the_rule():
+    params = schedule_params()
+    events = events_client(
+        existing_rule(schedule_params(schedule_expression="rate(1 day)")), [events_target(params, JQ_ARN)]
+    )
+    changed, result, diff = job_schedule.ensure_rule(events, batch_client(), params, False, warn=lambda m: None)
+    assert changed is True
+    assert events.writes() == ["put_rule"]
+    assert diff["before"]["schedule_expression"] == "rate(1 day)"
+    assert diff["after"]["schedule_expression"] == "cron(0 4 * * ? *)"
+
+
+def test_check_mode_create_predicts_without_writing():
+    events = events_client()
+    changed, result, _diff = job_schedule.ensure_rule(
+        events, batch_client(), schedule_params(), True, warn=lambda m: None
+    )
+    assert changed is True
+    assert result["arn"] is None
+    assert result["state"] == "ENABLED"
+    assert events.writes() == []
+
+
+def test_absent_keeps_a_rule_that_has_foreign_targets():
+    params = schedule_params()
+    warnings = []
+    events = events_client(existing_rule(params), [events_target(params, JQ_ARN), {"Id": "theirs", "Arn": "arn:x"}])
+    changed, result, _diff = job_schedule.ensure_rule(
+        events, None, dict(params, state="absent"), False, warn=warnings.append
+    )
+    assert changed is True
+    assert events.writes() == ["remove_targets"]
+    assert result["other_target_ids"] == ["theirs"]
+    assert "kept" in warnings[0]
+
+
+def test_missing_queue_is_a_warning_in_check_mode_and_an_error_otherwise():
+    batch = batch_client(describe_job_queues={"jobQueues": []})
+    warnings = []
+    changed, _result, _diff = job_schedule.ensure_rule(
+        events_client(), batch, schedule_params(), True, warn=warnings.append
+    )
+    assert changed is True
+    assert "does not exist (yet)" in warnings[0]
+    try:
+        job_schedule.ensure_rule(events_client(), batch, schedule_params(), False, warn=warnings.append)
+    except job_schedule.BatchValidationError as e:
+        assert e.field == "job_queue"
+    else:
+        raise AssertionError("a real run must fail without the queue")
+
+
+def test_unchanged_schedule_makes_no_write_call():
+    params = schedule_params(backend="scheduler", timezone="Europe/Berlin")
+    current = job_schedule.scheduler_request(params, None, None)
+    current["Arn"] = "arn:aws:scheduler:eu-west-1:1:schedule/default/nightly"
+    current["Target"] = dict(current["Target"], Input=json.dumps(json.loads(current["Target"]["Input"]), indent=1))
+    scheduler = FakeClient(get_schedule=current, update_schedule={}, create_schedule={})
+    changed, result, _diff = job_schedule.ensure_schedule(
+        scheduler, batch_client(), params, (None, None), False, lambda m: None
+    )
+    assert changed is False
+    assert scheduler.writes() == []
+    assert result["timezone"] == "Europe/Berlin"
+    changed, _result, _diff = job_schedule.ensure_schedule(
+        scheduler, batch_client(), dict(params, enabled=False), (None, None), False, lambda m: None
+    )
+    assert changed is True
+    assert scheduler.writes() == ["update_schedule"]
