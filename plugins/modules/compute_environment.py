@@ -1,0 +1,952 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ondemand.batch project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: compute_environment
+short_description: Manage AWS Batch compute environments
+version_added: 0.1.0
+description:
+  - Create, update, replace and delete AWS Batch compute environments, managed (EC2, SPOT, FARGATE,
+    FARGATE_SPOT) or unmanaged.
+  - Changes that AWS can make in place are applied with C(UpdateComputeEnvironment). Which ones those are
+    depends on the environment, see the AWS Batch User Guide, "Updating compute environments".
+    For an EC2 or SPOT environment whose allocation strategy is C(BEST_FIT), or whose service role is not
+    the Batch service-linked role, only O(min_vcpus), O(max_vcpus) and O(desired_vcpus) can change in place.
+    With any other allocation strategy and the service-linked role, every compute resource setting except
+    O(spot_iam_fleet_role) can change in place (an infrastructure update); O(allocation_strategy) cannot become
+    C(BEST_FIT) and O(compute_resource_type) can only switch between C(EC2) and C(SPOT).
+    For C(FARGATE) and C(FARGATE_SPOT) only O(max_vcpus), O(subnets) and O(security_group_ids) can change.
+    O(compute_environment_state), O(update_policy), O(unmanaged_vcpus) and a service role other than the
+    service-linked one can always change.
+  - Any other change fails, before anything is written, with a message that lists the settings, unless
+    O(replace=true).
+  - Options that are not set are left as they are on an existing environment.
+author:
+  - ondemand.batch contributors (@ondemand)
+options:
+  name:
+    description:
+      - Name of the compute environment, 1 to 128 letters, digits, hyphens and underscores.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates or updates the environment, V(absent) deletes it.
+      - Deleting disables the environment, waits for that, deletes it and waits until it is gone.
+        An environment still used by job queues is not deleted unless O(force=true).
+    type: str
+    choices: [present, absent]
+    default: present
+  type:
+    description:
+      - V(MANAGED) (AWS provisions the compute resources) or V(UNMANAGED) (you manage the ECS instances).
+      - V(MANAGED) when creating and not set. Switching an existing environment between the two needs
+        O(replace=true).
+    type: str
+    choices: [MANAGED, UNMANAGED]
+  compute_environment_state:
+    description:
+      - Whether the environment accepts jobs from its queues (V(ENABLED)) or not (V(DISABLED)).
+      - AWS creates environments enabled; a new environment that should be V(DISABLED) is disabled right
+        after it has become VALID.
+    type: str
+    choices: [ENABLED, DISABLED]
+    default: ENABLED
+  compute_resource_type:
+    description:
+      - Type of the compute resources of a V(MANAGED) environment. Required to create one.
+    type: str
+    choices: [EC2, SPOT, FARGATE, FARGATE_SPOT]
+  allocation_strategy:
+    description:
+      - How Batch picks instance types when the best fitting one is not available (EC2 and SPOT only).
+      - AWS uses V(BEST_FIT) when not set at creation. V(BEST_FIT) environments cannot be updated in place except
+        for their vCPU counts.
+      - V(SPOT_CAPACITY_OPTIMIZED), V(SPOT_PRICE_CAPACITY_OPTIMIZED) and V(SPOT_CAPACITY_OPTIMIZED_PRIORITIZED) are
+        only for V(SPOT), V(BEST_FIT_PROGRESSIVE_ORDERED) only for V(EC2). With the last one and
+        V(SPOT_CAPACITY_OPTIMIZED_PRIORITIZED) the order of O(instance_types) matters.
+    type: str
+    choices:
+      - BEST_FIT
+      - BEST_FIT_PROGRESSIVE
+      - BEST_FIT_PROGRESSIVE_ORDERED
+      - SPOT_CAPACITY_OPTIMIZED
+      - SPOT_PRICE_CAPACITY_OPTIMIZED
+      - SPOT_CAPACITY_OPTIMIZED_PRIORITIZED
+  min_vcpus:
+    description:
+      - Minimum number of vCPUs the environment keeps, even when disabled (EC2 and SPOT only).
+      - V(0) when creating an EC2 or SPOT environment and not set.
+    type: int
+  max_vcpus:
+    description:
+      - Maximum number of vCPUs of the environment. Required to create a V(MANAGED) environment.
+    type: int
+  desired_vcpus:
+    description:
+      - Desired number of vCPUs (EC2 and SPOT only). Used when creating the environment.
+      - Batch moves this value between O(min_vcpus) and O(max_vcpus) by itself, so an existing environment's
+        value is only compared and updated when O(enforce_desired_vcpus=true). AWS only lets an update raise it.
+    type: int
+  enforce_desired_vcpus:
+    description:
+      - Update the desired vCPUs of an existing environment to O(desired_vcpus) when they differ.
+    type: bool
+    default: false
+  instance_types:
+    description:
+      - Instance types or families that may be launched, for example V(optimal), V(default_x86_64),
+        V(m6i) or V(c6i.large). Required to create an EC2 or SPOT environment.
+    type: list
+    elements: str
+  subnets:
+    description:
+      - VPC subnet IDs the compute resources are launched in. Required to create a V(MANAGED) environment.
+      - Compared regardless of order.
+    type: list
+    elements: str
+  security_group_ids:
+    description:
+      - Security group IDs of the compute resources. Required to create a Fargate environment; for EC2 and SPOT
+        either this or a O(launch_template) that sets security groups is required.
+      - Compared regardless of order.
+    type: list
+    elements: str
+  instance_role:
+    description:
+      - ECS instance profile of the EC2 instances, as an instance profile ARN or a name.
+        A name is resolved to its ARN with IAM C(GetInstanceProfile).
+      - Required to create an EC2 or SPOT environment.
+    type: str
+  ec2_key_pair:
+    description:
+      - EC2 key pair of the instances (EC2 and SPOT only).
+    type: str
+  image_id:
+    description:
+      - AMI ID of the instances (EC2 and SPOT only). Prefer O(ec2_configuration[].image_id_override).
+    type: str
+  launch_template:
+    description:
+      - Launch template of the instances (EC2 and SPOT only), by ID or by name.
+    type: dict
+    suboptions:
+      launch_template_id:
+        description: ID of the launch template.
+        type: str
+      launch_template_name:
+        description: Name of the launch template.
+        type: str
+      version:
+        description:
+          - Version number, V($Default) or V($Latest). AWS uses V($Default) when not set.
+        type: str
+  ec2_configuration:
+    description:
+      - How AMIs are chosen for the instances (EC2 and SPOT only), one or two items.
+      - When not set at creation AWS picks the image type (for example V(ECS_AL2023)).
+    type: list
+    elements: dict
+    suboptions:
+      image_type:
+        description: Image type, for example V(ECS_AL2023) or V(ECS_AL2023_NVIDIA).
+        type: str
+        required: true
+      image_id_override:
+        description: AMI ID used for instances that match O(ec2_configuration[].image_type).
+        type: str
+      image_kubernetes_version:
+        description: Kubernetes version, for EKS image types.
+        type: str
+  bid_percentage:
+    description:
+      - Maximum Spot price as a percentage (0 to 100) of the On-Demand price (SPOT only).
+    type: int
+  spot_iam_fleet_role:
+    description:
+      - ARN or name of the EC2 Spot Fleet role (SPOT only). A name is resolved with IAM C(GetRole).
+      - Required to create a SPOT environment with allocation strategy V(BEST_FIT).
+        It cannot be changed in place.
+    type: str
+  placement_group:
+    description:
+      - EC2 placement group of the instances (EC2 and SPOT only).
+    type: str
+  instance_tags:
+    description:
+      - Tags applied to the EC2 instances the environment launches (EC2 and SPOT only).
+      - These are not the environment's own tags (see O(tags)); changing them is an infrastructure update.
+    type: dict
+  service_role:
+    description:
+      - ARN or name of the IAM role Batch uses to call other AWS services. A name is resolved with IAM C(GetRole).
+      - When not set at creation AWS uses the Batch service-linked role
+        (C(arn:aws:iam::<account>:role/aws-service-role/batch.amazonaws.com/AWSServiceRoleForBatch)).
+        When not set for an existing environment the role is left as it is.
+      - Required to create an V(UNMANAGED) environment. An environment cannot switch between the
+        service-linked role and another role in place.
+    type: str
+  unmanaged_vcpus:
+    description:
+      - vCPUs reserved for fair-share scheduling in an V(UNMANAGED) environment.
+    type: int
+  update_policy:
+    description:
+      - How infrastructure updates treat running jobs. Settings that are not given are left as they are
+        (AWS defaults are V(false) and V(30) minutes).
+    type: dict
+    suboptions:
+      terminate_jobs_on_update:
+        description: Terminate running jobs when the infrastructure is updated.
+        type: bool
+      job_execution_timeout_minutes:
+        description: Minutes (1 to 7200) jobs may keep running during an infrastructure update.
+        type: int
+  replace:
+    description:
+      - Replace the environment when a change cannot be made in place, instead of failing.
+      - The environment keeps its name and ARN. A temporary environment named C(<name>-<hash>)
+        (the first 8 hex digits of the SHA-1 of the name; the name is shortened to keep 128 characters)
+        and tagged C(ondemand.batch:replacement-for=<name>) is created with the new settings, every job queue that
+        used the environment is pointed at it in the same position, the old environment is disabled and deleted,
+        a new one is created under the original name, the queues are pointed back, and the temporary
+        environment is deleted. Queues always keep a compute environment and their order.
+      - Jobs still running on the deleted environments' instances are affected as when deleting them.
+      - Replacing always waits for each step, whatever O(wait) says.
+      - If a run stops half-way, the next run finds the temporary environment by its name and tag and completes
+        the work (also without O(replace)).
+    type: bool
+    default: false
+  force:
+    description:
+      - With O(state=absent), take the environment out of the job queues that still use it first.
+        Queues that would be left without any compute environment are disabled and deleted, as AWS does
+        not allow a queue without one.
+      - Without it, deleting an environment that queues still use fails and names those queues.
+    type: bool
+    default: false
+  wait:
+    description:
+      - Wait until the environment is VALID after a creation or an update, and until it is gone after
+        a deletion. An environment that turns INVALID fails the task with the reason AWS gives.
+      - Disabling before a deletion, replacing, and finishing a creation with O(compute_environment_state=DISABLED)
+        or an O(update_policy) always wait.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for each step.
+    type: int
+    default: 900
+notes:
+  - Check mode makes no change and reports what a real run would, creation included (the ARN is predicted,
+    which may need C(sts:GetCallerIdentity)). An instance profile or role name that does not exist yet is only a
+    warning in check mode (an earlier task that check mode skipped may create it); a real run fails on it.
+  - Needs C(batch:DescribeComputeEnvironments), C(batch:CreateComputeEnvironment), C(batch:UpdateComputeEnvironment),
+    C(batch:DeleteComputeEnvironment), C(batch:TagResource), C(batch:UntagResource); C(batch:DescribeJobQueues) and
+    C(batch:UpdateJobQueue) to replace or force-delete; C(iam:GetInstanceProfile) and C(iam:GetRole) for names;
+    C(iam:PassRole) for the roles.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Create an EC2 compute environment that scales to zero
+  ondemand.batch.compute_environment:
+    name: dev-carbon-ce
+    compute_resource_type: EC2
+    allocation_strategy: BEST_FIT_PROGRESSIVE
+    min_vcpus: 0
+    max_vcpus: 16
+    instance_types:
+      - optimal
+    subnets:
+      - subnet-0a1b2c3d4e5f60001
+      - subnet-0a1b2c3d4e5f60002
+    security_group_ids:
+      - sg-0a1b2c3d4e5f60003
+    instance_role: ecsInstanceRole
+    instance_tags:
+      Name: dev-carbon-batch
+    update_policy:
+      terminate_jobs_on_update: false
+      job_execution_timeout_minutes: 30
+    tags:
+      stack: dev-carbon
+
+- name: Create a Fargate Spot compute environment
+  ondemand.batch.compute_environment:
+    name: dev-carbon-fargate-ce
+    compute_resource_type: FARGATE_SPOT
+    max_vcpus: 8
+    subnets:
+      - subnet-0a1b2c3d4e5f60001
+    security_group_ids:
+      - sg-0a1b2c3d4e5f60003
+
+- name: Change the instance types of a BEST_FIT environment, replacing it (the queues keep their order)
+  ondemand.batch.compute_environment:
+    name: dev-carbon-ce
+    compute_resource_type: EC2
+    max_vcpus: 16
+    instance_types:
+      - m6i
+      - c6i
+    subnets:
+      - subnet-0a1b2c3d4e5f60001
+    security_group_ids:
+      - sg-0a1b2c3d4e5f60003
+    instance_role: arn:aws:iam::123456789012:instance-profile/ecsInstanceRole
+    replace: true
+
+- name: Disable a compute environment
+  ondemand.batch.compute_environment:
+    name: dev-carbon-ce
+    compute_environment_state: DISABLED
+
+- name: Delete a compute environment, taking it out of the queues that use it
+  ondemand.batch.compute_environment:
+    name: dev-carbon-ce
+    state: absent
+    force: true
+"""
+
+RETURN = r"""
+compute_environment:
+  description:
+    - The compute environment as DescribeComputeEnvironments reports it, in snake_case.
+    - In check mode, the predicted environment. Empty after O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    compute_environment_name:
+      description: Name of the environment.
+      type: str
+      returned: when the environment exists
+      sample: dev-carbon-ce
+    compute_environment_arn:
+      description: ARN of the environment.
+      type: str
+      returned: when the environment exists
+      sample: arn:aws:batch:eu-west-1:123456789012:compute-environment/dev-carbon-ce
+    ecs_cluster_arn:
+      description: ARN of the ECS cluster the environment uses.
+      type: str
+      returned: when AWS reports it (not in check mode on creation)
+      sample: arn:aws:ecs:eu-west-1:123456789012:cluster/AWSBatch-dev-carbon-ce-1a2b3c4d
+    type:
+      description: V(MANAGED) or V(UNMANAGED).
+      type: str
+      returned: when the environment exists
+      sample: MANAGED
+    state:
+      description: V(ENABLED) or V(DISABLED).
+      type: str
+      returned: when the environment exists
+      sample: ENABLED
+    status:
+      description: Status, for example V(CREATING), V(UPDATING) or V(VALID).
+      type: str
+      returned: when the environment exists
+      sample: VALID
+    status_reason:
+      description: Details about the status.
+      type: str
+      returned: when AWS reports it
+      sample: ComputeEnvironment Healthy
+    service_role:
+      description: ARN of the service role.
+      type: str
+      returned: when the environment exists
+      sample: arn:aws:iam::123456789012:role/aws-service-role/batch.amazonaws.com/AWSServiceRoleForBatch
+    unmanaged_vcpus:
+      description: vCPUs reserved for fair-share scheduling (UNMANAGED environments).
+      type: int
+      returned: when set
+      sample: 4
+    update_policy:
+      description: Infrastructure update policy.
+      type: dict
+      returned: when the environment exists
+      contains:
+        terminate_jobs_on_update:
+          description: Whether running jobs are terminated by infrastructure updates.
+          type: bool
+          sample: false
+        job_execution_timeout_minutes:
+          description: Minutes jobs may keep running during an infrastructure update.
+          type: int
+          sample: 30
+    compute_resources:
+      description: Compute resources of a MANAGED environment; keys as in the options of this module.
+      type: dict
+      returned: for MANAGED environments
+      contains:
+        type:
+          description: V(EC2), V(SPOT), V(FARGATE) or V(FARGATE_SPOT).
+          type: str
+          sample: EC2
+        allocation_strategy:
+          description: Allocation strategy.
+          type: str
+          returned: EC2 and SPOT
+          sample: BEST_FIT_PROGRESSIVE
+        min_vcpus:
+          description: Minimum vCPUs.
+          type: int
+          returned: EC2 and SPOT
+          sample: 0
+        max_vcpus:
+          description: Maximum vCPUs.
+          type: int
+          sample: 16
+        desired_vcpus:
+          description: Desired vCPUs, as Batch currently sets them.
+          type: int
+          returned: EC2 and SPOT
+          sample: 0
+        instance_types:
+          description: Instance types.
+          type: list
+          elements: str
+          returned: EC2 and SPOT
+          sample: [optimal]
+        subnets:
+          description: Subnet IDs.
+          type: list
+          elements: str
+          sample: [subnet-0a1b2c3d4e5f60001]
+        security_group_ids:
+          description: Security group IDs.
+          type: list
+          elements: str
+          sample: [sg-0a1b2c3d4e5f60003]
+        instance_role:
+          description: ARN of the instance profile.
+          type: str
+          returned: EC2 and SPOT
+          sample: arn:aws:iam::123456789012:instance-profile/ecsInstanceRole
+        ec2_key_pair:
+          description: EC2 key pair.
+          type: str
+          returned: when set
+          sample: batch-debug
+        image_id:
+          description: AMI ID.
+          type: str
+          returned: when set
+          sample: ami-0123456789abcdef0
+        launch_template:
+          description: Launch template (C(launch_template_id) or C(launch_template_name), C(version)).
+          type: dict
+          returned: when set
+          sample: {launch_template_name: dev-carbon-lt, version: $Latest}
+        ec2_configuration:
+          description: AMI selection (C(image_type), C(image_id_override), C(image_kubernetes_version)).
+          type: list
+          elements: dict
+          returned: EC2 and SPOT, when AWS reports it
+          sample: [{image_type: ECS_AL2023}]
+        bid_percentage:
+          description: Maximum Spot price percentage.
+          type: int
+          returned: when set
+          sample: 60
+        spot_iam_fleet_role:
+          description: ARN of the Spot Fleet role.
+          type: str
+          returned: when set
+          sample: arn:aws:iam::123456789012:role/AmazonEC2SpotFleetTaggingRole
+        placement_group:
+          description: Placement group.
+          type: str
+          returned: when set
+          sample: dev-carbon-pg
+        tags:
+          description: Tags of the launched instances (the O(instance_tags) option), keys unchanged.
+          type: dict
+          returned: when set
+          sample: {Name: dev-carbon-batch}
+    container_orchestration_type:
+      description: V(ECS) or V(EKS).
+      type: str
+      returned: when AWS reports it
+      sample: ECS
+    uuid:
+      description: Unique identifier of the environment.
+      type: str
+      returned: when AWS reports it
+      sample: 0c2d8a5e-8a1e-3c8f-9c54-5d3a1b7e4f21
+    tags:
+      description: Tags of the environment, keys unchanged.
+      type: dict
+      returned: always
+      sample: {stack: dev-carbon}
+"""
+
+from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.compute_environment import (  # noqa: E402
+    ALL_OPTIONS,
+    ALLOCATION_STRATEGIES,
+    COMPUTE_RESOURCE_TYPES,
+    REPLACEMENT_TAG,
+    apply_differences,
+    caller_account,
+    compute_environment_arn,
+    create_compute_environment,
+    create_request,
+    current_options,
+    delete_compute_environment,
+    describe_compute_environment,
+    describe_compute_environments,
+    detail_platform,
+    differences,
+    effective_options,
+    find_environment,
+    normalize_compute_environment,
+    platform_of,
+    post_create_request,
+    predicted_detail,
+    replacement_name,
+    replacement_reasons,
+    resolve_instance_profile,
+    resolve_role,
+    service_linked_role_arn,
+    update_compute_environment,
+    update_request,
+    validate_desired_vcpus_update,
+    validate_options,
+    wait_for_compute_environment,
+    wait_for_compute_environment_deleted,
+    wait_until_settled,
+)
+from ansible_collections.ondemand.batch.plugins.module_utils.errors import (  # noqa: E402
+    BatchError,
+    BatchValidationError,
+)
+from ansible_collections.ondemand.batch.plugins.module_utils.job_queue import (  # noqa: E402
+    delete_queue,
+    describe_job_queues,
+    mixed_platform_queues,
+    order_request,
+    ordered_environment_arns,
+    repoint_queues,
+    update_job_queue,
+    wait_for_job_queue,
+)
+from ansible_collections.ondemand.batch.plugins.module_utils.tagging import ensure_tags, resulting_tags  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.validation import is_arn, validate_name  # noqa: E402
+
+IAM_OPTIONS = (
+    ("instance_role", resolve_instance_profile),
+    ("service_role", resolve_role),
+    ("spot_iam_fleet_role", resolve_role),
+)
+
+
+class Context:
+    """What the helpers need from the module run: clients, region, check mode and wait settings."""
+
+    def __init__(self, client, region, check_mode=False, wait=True, wait_options=None, iam=None, sts=None, warn=None):
+        self.client = client
+        self.region = region
+        self.check_mode = check_mode
+        self.wait = wait
+        self.wait_options = wait_options or {}
+        self.warnings = []
+        self._warn = warn
+        self._iam = iam
+        self._sts = sts
+        self._account = None
+
+    def warn(self, message):
+        self.warnings.append(message)
+        if self._warn is not None:
+            self._warn(message)
+
+    def iam(self):
+        if callable(self._iam):
+            self._iam = self._iam()
+        return self._iam
+
+    def account(self, options=None):
+        """(partition, account): from an IAM ARN already known, else STS GetCallerIdentity."""
+        for option, _resolver in IAM_OPTIONS:
+            value = (options or {}).get(option)
+            if is_arn(value) and value.split(":")[2] == "iam":
+                parts = value.split(":")
+                return parts[1], parts[4]
+        if self._account is None:
+            if callable(self._sts):
+                self._sts = self._sts()
+            self._account = caller_account(self._sts)
+        return self._account
+
+
+IAM_ARN_KINDS = {"instance_role": "instance-profile", "service_role": "role", "spot_iam_fleet_role": "role"}
+
+
+def resolve_iam_names(ctx, options, only=None):
+    """Names of roles and instance profiles replaced by their ARNs (IAM reads, before any write).
+
+    In check mode a name that does not resolve (an earlier task that check mode skipped may create it)
+    is a warning and its ARN is predicted; a real run fails.
+    """
+    resolved = dict(options)
+    for option, resolver in IAM_OPTIONS:
+        if only is not None and option not in only:
+            continue
+        value = resolved.get(option)
+        if not value or is_arn(value):
+            continue
+        try:
+            resolved[option] = resolver(ctx.iam(), option, value)
+        except BatchValidationError as e:
+            if not ctx.check_mode:
+                raise
+            ctx.warn(f"{e.message}; check mode assumes an earlier task creates it")
+            partition, account = ctx.account()
+            resolved[option] = f"arn:{partition}:iam::{account}:{IAM_ARN_KINDS[option]}/{value}"
+    return resolved
+
+
+def strip_marker(tags):
+    return {k: v for k, v in (tags or {}).items() if k != REPLACEMENT_TAG}
+
+
+# --- building blocks (each waits as the step requires) -----------------------------------------------
+def create_and_settle(ctx, name, options, tags, wait):
+    """Create an environment; wait for VALID when asked or when a follow-up update is needed."""
+    response = create_compute_environment(ctx.client, create_request(name, options, tags))
+    arn = response["computeEnvironmentArn"]
+    follow_up = post_create_request(arn, options)
+    if not (wait or follow_up):
+        return describe_compute_environment(ctx.client, arn)
+    detail = wait_for_compute_environment(ctx.client, arn, name, ctx.wait_options)
+    if follow_up:
+        update_compute_environment(ctx.client, follow_up)
+        if wait:
+            detail = wait_for_compute_environment(ctx.client, arn, name, ctx.wait_options)
+        else:
+            detail = describe_compute_environment(ctx.client, arn)
+    return detail
+
+
+def disable_and_delete(ctx, detail, wait_gone):
+    """Disable (and wait for it: AWS refuses to delete otherwise), delete, and optionally wait until gone."""
+    arn, name = detail["computeEnvironmentArn"], detail["computeEnvironmentName"]
+    detail = wait_until_settled(ctx.client, detail, ctx.wait_options)
+    if detail is None:
+        return
+    if detail.get("status") != "DELETING":
+        if detail.get("state") != "DISABLED":
+            update_compute_environment(ctx.client, {"computeEnvironment": arn, "state": "DISABLED"})
+            wait_until_settled(ctx.client, {**detail, "status": "UPDATING"}, ctx.wait_options)
+        delete_compute_environment(ctx.client, arn)
+    if wait_gone:
+        wait_for_compute_environment_deleted(ctx.client, arn, name, ctx.wait_options)
+
+
+def move_queues(ctx, old_arn, new_arn):
+    """Re-point every queue from one environment to another (same position); returns the queue names."""
+    return repoint_queues(ctx.client, describe_job_queues(ctx.client), old_arn, new_arn, ctx.wait_options)
+
+
+def finish_replacement(ctx, name, temporary, options, tags):
+    """Second half of a replacement: the environment under its own name again, queues back, temporary gone."""
+    created = create_and_settle(ctx, name, options, tags, wait=True)
+    move_queues(ctx, temporary["computeEnvironmentArn"], created["computeEnvironmentArn"])
+    disable_and_delete(ctx, temporary, wait_gone=ctx.wait)
+    return describe_compute_environment(ctx.client, created["computeEnvironmentArn"])
+
+
+def unwind_temporary(ctx, base, temporary):
+    """A replacement stopped half-way while the original still exists: queues back to it, temporary gone."""
+    move_queues(ctx, temporary["computeEnvironmentArn"], base["computeEnvironmentArn"])
+    disable_and_delete(ctx, temporary, wait_gone=True)
+
+
+def check_replacement_queues(ctx, base, options):
+    """Before any write: the queues using ``base`` must accept an environment of the new platform."""
+    new_platform = platform_of(options.get("compute_resource_type"), options.get("type") or "MANAGED")
+    if new_platform == detail_platform(base):
+        return
+    mixed = mixed_platform_queues(
+        ctx.client, describe_job_queues(ctx.client), base["computeEnvironmentArn"], new_platform
+    )
+    if mixed:
+        raise BatchValidationError(
+            "compute_resource_type",
+            f"job queue(s) {', '.join(mixed)} also use environments of the other platform; "
+            "a queue cannot mix EC2/SPOT and FARGATE/FARGATE_SPOT environments",
+        )
+
+
+# --- present -----------------------------------------------------------------------------------------
+def lookup(ctx, name):
+    """(environment, temporary replacement) by name, one DescribeComputeEnvironments call."""
+    temp_name = replacement_name(name)
+    found = describe_compute_environments(ctx.client, [name, temp_name])
+    base, temp = find_environment(found, name), find_environment(found, temp_name)
+    foreign = temp is not None and (temp.get("tags") or {}).get(REPLACEMENT_TAG) != name
+    if foreign:
+        temp = None
+    for detail in (base, temp):
+        if detail is not None and detail.get("status") == "DELETING" and not ctx.check_mode:
+            wait_for_compute_environment_deleted(
+                ctx.client, detail["computeEnvironmentArn"], detail["computeEnvironmentName"], ctx.wait_options
+            )
+    base = None if base is None or base.get("status") == "DELETING" else base
+    temp = None if temp is None or temp.get("status") == "DELETING" else temp
+    return base, temp, foreign
+
+
+def ensure_present(ctx, name, desired, tags=None, purge_tags=True, enforce_desired_vcpus=False, replace=False):
+    """Returns (changed, before, after) with before/after DescribeComputeEnvironments entries (or None)."""
+    validate_name("name", name)
+    base, temp, foreign = lookup(ctx, name)
+
+    if base is None and temp is None:
+        return create_new(ctx, name, desired, tags)
+
+    if base is None:
+        # A replacement stopped after deleting the original: recreate it from the temporary one.
+        current = current_options(temp)
+        validate_options(name, desired, current)
+        options = effective_options(current, desired)
+        validate_options(name, options)  # what gets created must be complete
+        options = resolve_iam_names(ctx, options)
+        new_tags = resulting_tags(strip_marker(temp.get("tags")), tags, purge_tags)
+        if ctx.check_mode:
+            arn = temp["computeEnvironmentArn"].rsplit("/", 1)[0] + "/" + name
+            return True, None, predicted_detail(name, arn, options, new_tags)
+        return True, None, finish_replacement(ctx, name, temp, options, new_tags)
+
+    current = current_options(base)
+    validate_options(name, desired, current)
+    diffs = differences(current, desired, enforce_desired_vcpus)
+    reasons = replacement_reasons(current, diffs)
+
+    if reasons and not replace:
+        fields = ", ".join(f"{option} ({reason})" for option, reason in reasons.items())
+        raise BatchValidationError(
+            "replace",
+            f"AWS cannot change compute environment {name} in place: {fields}. "
+            "Set replace=true to replace it (the queues that use it keep their order)",
+        )
+
+    if reasons:
+        return replace_existing(ctx, name, base, temp, foreign, current, desired, tags, purge_tags)
+
+    if temp is not None:
+        # Leftover of a replacement that stopped half-way; the original is what is wanted.
+        if not ctx.check_mode:
+            unwind_temporary(ctx, base, temp)
+        _changed, _before, after = update_in_place(ctx, base, current, diffs, tags, purge_tags)
+        return True, base, after
+
+    return update_in_place(ctx, base, current, diffs, tags, purge_tags)
+
+
+def create_new(ctx, name, desired, tags):
+    validate_options(name, desired)
+    options = resolve_iam_names(ctx, effective_options(None, {**desired, "type": desired.get("type") or "MANAGED"}))
+    options["desired_vcpus"] = desired.get("desired_vcpus")
+    if ctx.check_mode:
+        partition, account = ctx.account(options)
+        if not options.get("service_role"):
+            options["service_role"] = service_linked_role_arn(partition, account)
+        arn = compute_environment_arn(partition, ctx.region, account, name)
+        return True, None, predicted_detail(name, arn, options, tags or {}, status="VALID" if ctx.wait else "CREATING")
+    return True, None, create_and_settle(ctx, name, options, tags or {}, ctx.wait)
+
+
+def update_in_place(ctx, base, current, diffs, tags, purge_tags):
+    arn, name = base["computeEnvironmentArn"], base["computeEnvironmentName"]
+    validate_desired_vcpus_update(current, diffs)
+    resolved = resolve_iam_names(ctx, {option: after for option, (_before, after) in diffs.items()})
+    diffs = {option: (before, resolved[option]) for option, (before, _after) in diffs.items()}
+    new_tags = resulting_tags(base.get("tags"), tags, purge_tags)
+    tags_change = new_tags != (base.get("tags") or {})
+    if not (diffs or tags_change):
+        if base.get("status") == "INVALID" and ctx.wait:
+            # Nothing to change, but the environment does not work: say why instead of reporting success.
+            raise BatchError(message=f"Compute environment {name} is INVALID: {base.get('statusReason')}")
+        return False, base, base
+    if ctx.check_mode:
+        return True, base, apply_differences(base, current, diffs, new_tags)
+    if diffs:
+        settled = wait_until_settled(ctx.client, base, ctx.wait_options) if ctx.wait else base
+        if settled is None:
+            raise BatchError(message=f"Compute environment {name} disappeared while waiting to update it")
+        update_compute_environment(ctx.client, update_request(arn, current, diffs))
+    ensure_tags(ctx.client, arn, base.get("tags"), tags, purge_tags)
+    if diffs and ctx.wait:
+        return True, base, wait_for_compute_environment(ctx.client, arn, name, ctx.wait_options)
+    return True, base, describe_compute_environment(ctx.client, arn)
+
+
+def replace_existing(ctx, name, base, temp, foreign, current, desired, tags, purge_tags):
+    options = effective_options(current, desired)
+    validate_options(name, options)  # the replacement is a creation: it must be complete
+    options = resolve_iam_names(ctx, options)
+    new_tags = resulting_tags(strip_marker(base.get("tags")), tags, purge_tags)
+    if foreign:
+        raise BatchValidationError(
+            "replace",
+            f"the temporary name {replacement_name(name)} is taken by a compute environment this module did not make",
+        )
+    check_replacement_queues(ctx, base, options)
+    if ctx.check_mode:
+        return True, base, predicted_detail(name, base["computeEnvironmentArn"], options, new_tags)
+    if temp is not None:
+        unwind_temporary(ctx, base, temp)
+    temp_name = replacement_name(name)
+    temp_options = {**options, "compute_environment_state": "ENABLED", "update_policy": None}
+    temporary = create_and_settle(ctx, temp_name, temp_options, {**new_tags, REPLACEMENT_TAG: name}, wait=True)
+    move_queues(ctx, base["computeEnvironmentArn"], temporary["computeEnvironmentArn"])
+    disable_and_delete(ctx, base, wait_gone=True)
+    return True, base, finish_replacement(ctx, name, temporary, options, new_tags)
+
+
+# --- absent ------------------------------------------------------------------------------------------
+def ensure_absent(ctx, name, force=False):
+    validate_name("name", name)
+    base, temp, _foreign = lookup(ctx, name)
+    targets = [detail for detail in (base, temp) if detail is not None]
+    if not targets:
+        return False, None, None
+    arns = [detail["computeEnvironmentArn"] for detail in targets]
+    queues = describe_job_queues(ctx.client)
+    users = [queue for queue in queues if set(ordered_environment_arns(queue)) & set(arns)]
+    if users and not force:
+        raise BatchValidationError(
+            "force",
+            f"compute environment {name} is still used by job queue(s) {', '.join(q['jobQueueName'] for q in users)}; "
+            "take it out of them first, or set force=true to do so (queues left without an environment are deleted)",
+        )
+    if ctx.check_mode:
+        return True, base or temp, None
+    updated = []
+    for queue in users:
+        remaining = [arn for arn in ordered_environment_arns(queue) if arn not in arns]
+        if remaining:
+            update_job_queue(
+                ctx.client, {"jobQueue": queue["jobQueueArn"], "computeEnvironmentOrder": order_request(remaining)}
+            )
+            updated.append(queue)
+        else:
+            delete_queue(ctx.client, queue, ctx.wait_options, wait_gone=True)
+    for queue in updated:
+        wait_for_job_queue(ctx.client, queue["jobQueueArn"], queue["jobQueueName"], ctx.wait_options)
+    for detail in targets:
+        disable_and_delete(ctx, detail, wait_gone=ctx.wait)
+    return True, base or temp, None
+
+
+# --- module ------------------------------------------------------------------------------------------
+def argument_spec():
+    return {
+        "name": {"type": "str", "required": True},
+        "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+        "type": {"type": "str", "choices": ["MANAGED", "UNMANAGED"]},
+        "compute_environment_state": {"type": "str", "default": "ENABLED", "choices": ["ENABLED", "DISABLED"]},
+        "compute_resource_type": {"type": "str", "choices": list(COMPUTE_RESOURCE_TYPES)},
+        "allocation_strategy": {"type": "str", "choices": list(ALLOCATION_STRATEGIES)},
+        "min_vcpus": {"type": "int"},
+        "max_vcpus": {"type": "int"},
+        "desired_vcpus": {"type": "int"},
+        "enforce_desired_vcpus": {"type": "bool", "default": False},
+        "instance_types": {"type": "list", "elements": "str"},
+        "subnets": {"type": "list", "elements": "str"},
+        "security_group_ids": {"type": "list", "elements": "str"},
+        "instance_role": {"type": "str"},
+        "ec2_key_pair": {"type": "str", "no_log": False},
+        "image_id": {"type": "str"},
+        "launch_template": {
+            "type": "dict",
+            "options": {
+                "launch_template_id": {"type": "str"},
+                "launch_template_name": {"type": "str"},
+                "version": {"type": "str"},
+            },
+            "mutually_exclusive": [["launch_template_id", "launch_template_name"]],
+        },
+        "ec2_configuration": {
+            "type": "list",
+            "elements": "dict",
+            "options": {
+                "image_type": {"type": "str", "required": True},
+                "image_id_override": {"type": "str"},
+                "image_kubernetes_version": {"type": "str"},
+            },
+        },
+        "bid_percentage": {"type": "int"},
+        "spot_iam_fleet_role": {"type": "str"},
+        "placement_group": {"type": "str"},
+        "instance_tags": {"type": "dict"},
+        "service_role": {"type": "str"},
+        "unmanaged_vcpus": {"type": "int"},
+        "update_policy": {
+            "type": "dict",
+            "options": {
+                "terminate_jobs_on_update": {"type": "bool"},
+                "job_execution_timeout_minutes": {"type": "int"},
+            },
+        },
+        "replace": {"type": "bool", "default": False},
+        "force": {"type": "bool", "default": False},
+        "wait": {"type": "bool", "default": True},
+        "wait_timeout": {"type": "int", "default": 900},
+        "tags": {"type": "dict", "aliases": ["resource_tags"]},
+        "purge_tags": {"type": "bool", "default": True},
+    }
+
+
+def main():
+    module = BatchModule(argument_spec=argument_spec(), supports_check_mode=True)
+    params = module.params
+    ctx = Context(
+        module.batch_client(),
+        module.region,
+        check_mode=module.check_mode,
+        wait=params["wait"],
+        wait_options={"timeout": params["wait_timeout"]},
+        iam=lambda: module.retrying_client("iam"),
+        sts=lambda: module.retrying_client("sts"),
+        warn=module.warn,
+    )
+    try:
+        if params["state"] == "present":
+            desired = {option: params.get(option) for option in ALL_OPTIONS}
+            changed, before, after = ensure_present(
+                ctx,
+                params["name"],
+                desired,
+                tags=params["tags"],
+                purge_tags=params["purge_tags"],
+                enforce_desired_vcpus=params["enforce_desired_vcpus"],
+                replace=params["replace"],
+            )
+        else:
+            changed, before, after = ensure_absent(ctx, params["name"], force=params["force"])
+    except BatchError as e:
+        module.fail_json_aws_error(e)
+
+    result = {"changed": changed, "compute_environment": normalize_compute_environment(after)}
+    if module._diff:
+        result["diff"] = {
+            "before": normalize_compute_environment(before),
+            "after": normalize_compute_environment(after),
+        }
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,398 @@
+"""ensure_present / ensure_absent of ondemand.batch.compute_environment against an in-memory Batch."""
+
+import pytest
+
+from ansible_collections.ondemand.batch.plugins.module_utils.compute_environment import (
+    ALL_OPTIONS,
+    REPLACEMENT_TAG,
+    replacement_name,
+)
+from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchValidationError
+from ansible_collections.ondemand.batch.plugins.modules import compute_environment as module
+from ansible_collections.ondemand.batch.plugins.modules import compute_environment_info
+from tests.unit.plugins.modules.test_compute_environment_fakes import (
+    ACCOUNT,
+    SLR,
+    FakeBatch,
+    FakeIAM,
+    FakeSTS,
+)
+
+NAME = "dev-carbon-ce"
+TEMP = replacement_name(NAME)
+ARN = f"arn:aws:batch:eu-west-1:{ACCOUNT}:compute-environment/{NAME}"
+PROFILE = f"arn:aws:iam::{ACCOUNT}:instance-profile/ecsInstanceRole"
+
+
+def wanted(**values):
+    desired = dict.fromkeys(ALL_OPTIONS)
+    desired.update(
+        {
+            "compute_environment_state": "ENABLED",
+            "compute_resource_type": "EC2",
+            "max_vcpus": 8,
+            "instance_types": ["optimal"],
+            "subnets": ["subnet-1"],
+            "security_group_ids": ["sg-1"],
+            "instance_role": "ecsInstanceRole",
+        }
+    )
+    desired.update(values)
+    return desired
+
+
+@pytest.fixture
+def batch():
+    return FakeBatch()
+
+
+@pytest.fixture
+def iam():
+    return FakeIAM(profiles=["ecsInstanceRole"], roles=["dev-carbon-batch-service"])
+
+
+@pytest.fixture
+def sts():
+    return FakeSTS()
+
+
+@pytest.fixture
+def context(batch, iam, sts, fake_clock):
+    def make(check_mode=False, wait=True):
+        return module.Context(
+            batch,
+            "eu-west-1",
+            check_mode=check_mode,
+            wait=wait,
+            wait_options={"timeout": 60, "sleep": fake_clock.sleep, "clock": fake_clock},
+            iam=lambda: iam,
+            sts=lambda: sts,
+        )
+
+    return make
+
+
+def order(batch, queue_name):
+    detail = batch._queue(queue_name)
+    return [e["computeEnvironment"] for e in sorted(detail["computeEnvironmentOrder"], key=lambda e: e["order"])]
+
+
+# --- creation ----------------------------------------------------------------------------------------
+def test_check_mode_create_predicts_without_writing(batch, context, sts):
+    changed, before, after = module.ensure_present(context(check_mode=True), NAME, wanted(), tags={"a": "b"})
+    assert changed is True and before is None
+    assert after["computeEnvironmentArn"] == ARN
+    assert after["serviceRole"] == SLR
+    assert after["computeResources"]["instanceRole"] == PROFILE
+    assert after["tags"] == {"a": "b"}
+    assert batch.writes == []
+    assert sts.calls == []  # the instance profile ARN told the account
+
+
+def test_check_mode_create_asks_sts_only_when_no_arn_tells_the_account(batch, context, sts):
+    fargate = wanted(
+        compute_resource_type="FARGATE", instance_types=None, instance_role=None, max_vcpus=4, subnets=["subnet-1"]
+    )
+    _changed, _before, after = module.ensure_present(context(check_mode=True), NAME, fargate)
+    assert after["computeEnvironmentArn"] == ARN
+    assert after["serviceRole"] == SLR
+    assert [operation for operation, _kwargs in sts.calls] == ["get_caller_identity"]
+    assert batch.writes == []
+
+
+def test_check_mode_assumes_missing_iam_names_are_created_earlier(batch, context, sts):
+    ctx = context(check_mode=True)
+    _changed, _before, after = module.ensure_present(ctx, NAME, wanted(instance_role="new-profile"))
+    assert after["computeResources"]["instanceRole"] == f"arn:aws:iam::{ACCOUNT}:instance-profile/new-profile"
+    assert ctx.warnings == [
+        "instance_role: no IAM instance profile named 'new-profile' exists; "
+        "check mode assumes an earlier task creates it"
+    ]
+    assert [operation for operation, _kwargs in sts.calls] == ["get_caller_identity"]
+    assert batch.writes == []
+
+
+def test_create_then_rerun_is_idempotent_with_one_read(batch, context, iam):
+    changed, _before, after = module.ensure_present(context(), NAME, wanted(), tags={"a": "b"})
+    assert changed is True
+    assert after["status"] == "VALID" and after["tags"] == {"a": "b"}
+    assert batch.operations() == ["create_compute_environment"]
+    request = batch.writes[0][1]
+    assert request["state"] == "ENABLED" and "serviceRole" not in request
+    assert request["computeResources"]["instanceRole"] == PROFILE  # name resolved before the write
+
+    batch.calls.clear()
+    iam.calls.clear()
+    changed, before, after = module.ensure_present(context(), NAME, wanted(), tags={"a": "b"})
+    assert changed is False and before == after
+    assert batch.calls == [("describe_compute_environments", {"computeEnvironments": [NAME, TEMP]})]
+    assert iam.calls == []  # the profile name matches the ARN AWS reports: no look-up
+
+
+def test_create_disabled_with_update_policy_finishes_with_one_update(batch, context):
+    desired = wanted(compute_environment_state="DISABLED", update_policy={"job_execution_timeout_minutes": 60})
+    _changed, _before, after = module.ensure_present(context(), NAME, desired)
+    assert batch.operations() == ["create_compute_environment", "update_compute_environment"]
+    assert batch.writes[1][1] == {
+        "computeEnvironment": ARN,
+        "state": "DISABLED",
+        "updatePolicy": {"terminateJobsOnUpdate": False, "jobExecutionTimeoutMinutes": 60},
+    }
+    assert after["state"] == "DISABLED"
+    assert module.ensure_present(context(), NAME, desired)[0] is False
+
+
+def test_create_invalid_fails_with_the_reason(context):
+    batch = FakeBatch(statuses={"create": "INVALID"})
+    ctx = context()
+    ctx.client = batch
+    with pytest.raises(BatchError, match="dev-carbon-ce is INVALID: CLIENT_ERROR - boom"):
+        module.ensure_present(ctx, NAME, wanted())
+
+
+def test_rerun_on_an_invalid_environment_fails_with_the_reason(batch, context):
+    batch.add_environment(NAME, status="INVALID", statusReason="CLIENT_ERROR - subnet gone")
+    with pytest.raises(BatchError, match="dev-carbon-ce is INVALID: CLIENT_ERROR - subnet gone"):
+        module.ensure_present(context(), NAME, wanted())
+    assert batch.writes == []
+
+
+def test_create_without_wait_reads_once(batch, context, fake_clock):
+    module.ensure_present(context(wait=False), NAME, wanted())
+    assert fake_clock.sleeps == []
+    assert [op for op, _kwargs in batch.calls] == [
+        "describe_compute_environments",
+        "create_compute_environment",
+        "describe_compute_environments",
+    ]
+
+
+def test_bad_name_fails_before_any_call(batch, context):
+    for call in (
+        lambda: module.ensure_present(context(), "dev carbon", wanted()),
+        lambda: module.ensure_absent(context(), "dev carbon"),
+    ):
+        with pytest.raises(BatchValidationError, match="name: must be 1-128 characters"):
+            call()
+    assert batch.calls == []
+
+
+def test_unknown_names_fail_before_any_write(batch, context):
+    with pytest.raises(BatchValidationError, match="instance_role: no IAM instance profile named 'nope' exists"):
+        module.ensure_present(context(), NAME, wanted(instance_role="nope"))
+    with pytest.raises(BatchValidationError, match="service_role: no IAM role named 'nope' exists"):
+        module.ensure_present(context(), NAME, wanted(service_role="nope"))
+    assert batch.writes == []
+
+
+# --- updates -----------------------------------------------------------------------------------------
+def test_in_place_update_and_tags(batch, context):
+    batch.add_environment(NAME, {"allocationStrategy": "BEST_FIT"}, tags={"old": "x", "keep": "y"})
+    desired = wanted(max_vcpus=16, min_vcpus=2)
+    changed, before, after = module.ensure_present(
+        context(check_mode=True), NAME, desired, tags={"keep": "y", "new": "z"}
+    )
+    assert changed is True and batch.writes == []
+    assert after["computeResources"]["maxvCpus"] == 16 and after["tags"] == {"keep": "y", "new": "z"}
+
+    changed, before, after = module.ensure_present(context(), NAME, desired, tags={"keep": "y", "new": "z"})
+    assert changed is True
+    assert before["computeResources"]["maxvCpus"] == 8
+    assert batch.writes == [
+        (
+            "update_compute_environment",
+            {"computeEnvironment": ARN, "computeResources": {"minvCpus": 2, "maxvCpus": 16}},
+        ),
+        ("untag_resource", {"resourceArn": ARN, "tagKeys": ["old"]}),
+        ("tag_resource", {"resourceArn": ARN, "tags": {"new": "z"}}),
+    ]
+    assert after["computeResources"]["maxvCpus"] == 16
+
+
+def test_desired_vcpus_drift_is_left_alone_unless_enforced(batch, context):
+    batch.add_environment(NAME, {"desiredvCpus": 6})
+    assert module.ensure_present(context(), NAME, wanted(desired_vcpus=0))[0] is False
+    with pytest.raises(BatchValidationError, match="desired_vcpus: an update can only raise"):
+        module.ensure_present(context(), NAME, wanted(desired_vcpus=0), enforce_desired_vcpus=True)
+    module.ensure_present(context(), NAME, wanted(desired_vcpus=8), enforce_desired_vcpus=True)
+    assert batch.writes[-1][1]["computeResources"] == {"desiredvCpus": 8}
+
+
+def test_non_updatable_change_fails_listing_the_fields(batch, context):
+    batch.add_environment(NAME, {"allocationStrategy": "BEST_FIT"})
+    desired = wanted(instance_types=["m5"], subnets=["subnet-2"], max_vcpus=16)
+    for check_mode in (True, False):
+        with pytest.raises(BatchValidationError) as info:
+            module.ensure_present(context(check_mode=check_mode), NAME, desired)
+        message = str(info.value)
+        assert message.startswith("replace: AWS cannot change compute environment dev-carbon-ce in place: ")
+        assert "instance_types (" in message and "subnets (" in message and "max_vcpus" not in message
+    assert batch.writes == []
+
+
+# --- replacement ---------------------------------------------------------------------------------------
+def replacement_setup(batch):
+    a = batch.add_environment("dev-carbon-a-ce")["computeEnvironmentArn"]
+    base = batch.add_environment(NAME, {"allocationStrategy": "BEST_FIT"}, tags={"team": "carbon"})
+    b = batch.add_environment("dev-carbon-b-ce")["computeEnvironmentArn"]
+    batch.add_queue("dev-carbon-jq", [a, base["computeEnvironmentArn"], b])
+    batch.add_queue("dev-carbon-lone-jq", [base["computeEnvironmentArn"]])
+    return a, b
+
+
+def test_replace_keeps_name_arn_tags_and_queue_order(batch, context):
+    a, b = replacement_setup(batch)
+    desired = wanted(instance_types=["m5"])
+    changed, _before, predicted = module.ensure_present(context(check_mode=True), NAME, desired, replace=True)
+    assert changed is True and batch.writes == []
+
+    changed, before, after = module.ensure_present(context(), NAME, desired, replace=True)
+    assert changed is True
+    assert before["computeResources"]["instanceTypes"] == ["optimal"]
+    assert after["computeEnvironmentArn"] == ARN and after["computeResources"]["instanceTypes"] == ["m5"]
+    assert after["tags"] == {"team": "carbon"}  # tags not given: carried over
+    assert predicted["computeResources"]["instanceTypes"] == ["m5"]
+    temp_arn = ARN.replace(NAME, TEMP)
+    assert batch.operations() == [
+        "create_compute_environment",  # the temporary environment
+        "update_job_queue",
+        "update_job_queue",
+        "update_compute_environment",  # disable the old one
+        "delete_compute_environment",
+        "create_compute_environment",  # the new one, under the name
+        "update_job_queue",
+        "update_job_queue",
+        "update_compute_environment",  # disable the temporary one
+        "delete_compute_environment",
+    ]
+    temp_request = batch.writes[0][1]
+    assert temp_request["computeEnvironmentName"] == TEMP
+    assert temp_request["tags"] == {"team": "carbon", REPLACEMENT_TAG: NAME}
+    assert temp_request["computeResources"]["instanceTypes"] == ["m5"]
+    assert batch.writes[1][1]["computeEnvironmentOrder"] == [
+        {"order": 1, "computeEnvironment": a},
+        {"order": 2, "computeEnvironment": temp_arn},
+        {"order": 3, "computeEnvironment": b},
+    ]
+    assert order(batch, "dev-carbon-jq") == [a, ARN, b]
+    assert order(batch, "dev-carbon-lone-jq") == [ARN]
+    assert sorted(d["computeEnvironmentName"] for d in batch.environments.values()) == [
+        "dev-carbon-a-ce",
+        "dev-carbon-b-ce",
+        NAME,
+    ]
+    batch.calls.clear()
+    assert module.ensure_present(context(), NAME, desired, replace=True)[0] is False
+    assert batch.writes == []
+
+
+def test_replacement_stopped_after_deleting_the_original_is_finished(batch, context):
+    """The run died after the old environment was deleted: the next run (even without replace) completes it."""
+    a, _b = replacement_setup(batch)
+    del batch.environments[ARN]
+    temp = batch.add_environment(TEMP, {"instanceTypes": ["m5"]}, tags={REPLACEMENT_TAG: NAME})
+    for detail in batch.queues.values():
+        for entry in detail["computeEnvironmentOrder"]:
+            if entry["computeEnvironment"] == ARN:
+                entry["computeEnvironment"] = temp["computeEnvironmentArn"]
+    changed, before, after = module.ensure_present(context(), NAME, wanted(instance_types=["m5"]))
+    assert changed is True and before is None
+    assert after["computeEnvironmentArn"] == ARN
+    assert REPLACEMENT_TAG not in after["tags"]
+    assert order(batch, "dev-carbon-jq")[:2] == [a, ARN]
+    assert TEMP not in [d["computeEnvironmentName"] for d in batch.environments.values()]
+
+
+def test_leftover_temporary_environment_is_unwound(batch, context):
+    """The run died after queues moved to the temporary environment; the original now matches again."""
+    a, _b = replacement_setup(batch)
+    temp = batch.add_environment(TEMP, {"instanceTypes": ["m5"]}, tags={REPLACEMENT_TAG: NAME})
+    batch._queue("dev-carbon-lone-jq")["computeEnvironmentOrder"][0]["computeEnvironment"] = temp[
+        "computeEnvironmentArn"
+    ]
+    changed, _before, _after = module.ensure_present(context(), NAME, wanted())
+    assert changed is True
+    assert order(batch, "dev-carbon-lone-jq") == [ARN]
+    assert TEMP not in [d["computeEnvironmentName"] for d in batch.environments.values()]
+
+
+def test_foreign_environment_under_the_temporary_name_is_never_touched(batch, context):
+    replacement_setup(batch)
+    batch.add_environment(TEMP)  # no marker tag: not ours
+    with pytest.raises(BatchValidationError, match="taken by a compute environment this module did not make"):
+        module.ensure_present(context(), NAME, wanted(instance_types=["m5"]), replace=True)
+    assert batch.writes == []
+    assert module.ensure_absent(context(check_mode=True), NAME, force=True)[2] is None
+    assert module.ensure_present(context(), NAME, wanted())[0] is False  # and it is not mistaken for a leftover
+
+
+def test_replacement_must_be_complete(batch, context):
+    batch.add_environment(NAME, {"type": "FARGATE", "instanceTypes": None, "instanceRole": None, "minvCpus": None})
+    ec2 = wanted(instance_types=None, instance_role=None)
+    with pytest.raises(BatchValidationError, match="instance_role: required to create a EC2 compute environment"):
+        module.ensure_present(context(), NAME, ec2, replace=True)
+    assert batch.writes == []
+
+
+def test_replacement_refused_when_a_queue_would_mix_platforms(batch, context):
+    fargate = batch.add_environment(NAME, {"type": "FARGATE"})
+    other = batch.add_environment("dev-carbon-f2-ce", {"type": "FARGATE_SPOT"})
+    batch.add_queue("dev-carbon-jq", [fargate["computeEnvironmentArn"], other["computeEnvironmentArn"]])
+    with pytest.raises(BatchValidationError, match="job queue\\(s\\) dev-carbon-jq also use environments"):
+        module.ensure_present(context(), NAME, wanted(), replace=True)
+    assert batch.writes == []
+
+
+# --- deletion ------------------------------------------------------------------------------------------
+def test_absent_on_missing_writes_nothing(batch, context):
+    assert module.ensure_absent(context(), NAME) == (False, None, None)
+    assert batch.writes == []
+
+
+def test_absent_disables_then_deletes(batch, context):
+    batch.add_environment(NAME)
+    changed, before, after = module.ensure_absent(context(check_mode=True), NAME)
+    assert (changed, before["computeEnvironmentArn"], after) == (True, ARN, None)
+    assert batch.writes == []
+    module.ensure_absent(context(), NAME)
+    assert batch.writes == [
+        ("update_compute_environment", {"computeEnvironment": ARN, "state": "DISABLED"}),
+        ("delete_compute_environment", {"computeEnvironment": ARN}),
+    ]
+    assert batch.environments == {}
+
+
+def test_absent_in_use_needs_force(batch, context):
+    a, b = replacement_setup(batch)
+    with pytest.raises(BatchValidationError) as info:
+        module.ensure_absent(context(), NAME)
+    assert (
+        "force: compute environment dev-carbon-ce is still used by job queue(s) dev-carbon-jq, dev-carbon-lone-jq"
+        in (str(info.value))
+    )
+    assert batch.writes == []
+
+    module.ensure_absent(context(), NAME, force=True)
+    assert order(batch, "dev-carbon-jq") == [a, b]
+    assert batch._queue("dev-carbon-lone-jq") is None  # no environment left: disabled and deleted
+    assert batch.operations() == [
+        "update_job_queue",  # dev-carbon-jq without the environment
+        "update_job_queue",  # dev-carbon-lone-jq disabled
+        "delete_job_queue",
+        "update_compute_environment",
+        "delete_compute_environment",
+    ]
+
+
+# --- compute_environment_info ----------------------------------------------------------------------------
+def test_info_by_names_and_all(batch):
+    batch.add_environment(NAME, tags={"Environment": "dev"})
+    batch.add_environment("dev-carbon-b-ce")
+    found = compute_environment_info.list_compute_environments(batch, [ARN, "missing-ce"])
+    assert [e["compute_environment_name"] for e in found] == [NAME]
+    assert found[0]["compute_resources"]["max_vcpus"] == 8 and found[0]["tags"] == {"Environment": "dev"}
+    assert batch.calls == [("describe_compute_environments", {"computeEnvironments": [ARN, "missing-ce"]})]
+    assert len(compute_environment_info.list_compute_environments(batch)) == 2  # every page
+    assert batch.calls[-1][0] == "describe_compute_environments (paginated)"
+    with pytest.raises(BatchValidationError, match="names: must be 1-128 characters"):
+        compute_environment_info.list_compute_environments(batch, ["bad name"])

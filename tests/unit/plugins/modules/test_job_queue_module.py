@@ -1,0 +1,207 @@
+"""ensure_present / ensure_absent of ondemand.batch.job_queue against an in-memory Batch."""
+
+import pytest
+
+from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchValidationError
+from ansible_collections.ondemand.batch.plugins.modules import job_queue as module
+from ansible_collections.ondemand.batch.plugins.modules import job_queue_info
+from tests.unit.plugins.modules.test_compute_environment_fakes import ACCOUNT, FakeBatch
+
+NAME = "dev-carbon-jq"
+PREFIX = f"arn:aws:batch:eu-west-1:{ACCOUNT}"
+ARN = f"{PREFIX}:job-queue/{NAME}"
+POLICY = f"{PREFIX}:scheduling-policy/dev-carbon-fair"
+
+
+def wanted(**values):
+    desired = dict.fromkeys(module.OPTIONS)
+    desired.update({"priority": 10, "compute_environments": ["dev-carbon-a-ce"], "job_queue_state": "ENABLED"})
+    desired.update(values)
+    return desired
+
+
+@pytest.fixture
+def batch():
+    fake = FakeBatch()
+    for name in ("dev-carbon-a-ce", "dev-carbon-b-ce"):
+        fake.add_environment(name)
+    fake.add_environment("dev-carbon-fargate-ce", {"type": "FARGATE"})
+    fake.policies = [POLICY, POLICY + "er"]
+    return fake
+
+
+@pytest.fixture
+def context(batch, fake_clock):
+    def make(check_mode=False, wait=True):
+        return module.Context(
+            batch,
+            check_mode=check_mode,
+            wait=wait,
+            wait_options={"timeout": 60, "sleep": fake_clock.sleep, "clock": fake_clock},
+        )
+
+    return make
+
+
+def ce_arn(name):
+    return f"{PREFIX}:compute-environment/{name}"
+
+
+def test_check_mode_create_predicts_the_arn_from_the_environments(batch, context):
+    changed, before, after = module.ensure_present(
+        context(check_mode=True), NAME, wanted(compute_environments=["dev-carbon-b-ce", ce_arn("dev-carbon-a-ce")])
+    )
+    assert (changed, before) == (True, None)
+    assert after["jobQueueArn"] == ARN
+    assert [e["computeEnvironment"] for e in after["computeEnvironmentOrder"]] == [
+        ce_arn("dev-carbon-b-ce"),
+        ce_arn("dev-carbon-a-ce"),
+    ]
+    assert batch.writes == []
+
+
+def test_create_and_rerun_with_two_reads(batch, context):
+    desired = wanted(
+        compute_environments=["dev-carbon-b-ce", "dev-carbon-a-ce"],
+        scheduling_policy="dev-carbon-fair",
+        job_state_time_limit_actions=[
+            {"reason": "stuck", "state": "RUNNABLE", "max_time_seconds": 600, "action": "CANCEL"}
+        ],
+    )
+    changed, _before, after = module.ensure_present(context(), NAME, desired, tags={"a": "b"})
+    assert changed is True and after["status"] == "VALID"
+    assert batch.writes == [
+        (
+            "create_job_queue",
+            {
+                "jobQueueName": NAME,
+                "priority": 10,
+                "state": "ENABLED",
+                "computeEnvironmentOrder": [
+                    {"order": 1, "computeEnvironment": ce_arn("dev-carbon-b-ce")},
+                    {"order": 2, "computeEnvironment": ce_arn("dev-carbon-a-ce")},
+                ],
+                "schedulingPolicyArn": POLICY,
+                "jobStateTimeLimitActions": [
+                    {"reason": "stuck", "state": "RUNNABLE", "maxTimeSeconds": 600, "action": "CANCEL"}
+                ],
+                "tags": {"a": "b"},
+            },
+        )
+    ]
+    batch.calls.clear()
+    changed, before, after = module.ensure_present(context(), NAME, desired, tags={"a": "b"})
+    assert changed is False and before == after
+    # One DescribeJobQueues, one DescribeComputeEnvironments; the policy name matched the queue's ARN.
+    assert [op for op, _kwargs in batch.calls] == ["describe_job_queues", "describe_compute_environments"]
+
+
+def test_reorder_priority_and_tags_in_place(batch, context):
+    batch.add_queue(NAME, [ce_arn("dev-carbon-a-ce"), ce_arn("dev-carbon-b-ce")], tags={"old": "x"})
+    desired = wanted(compute_environments=["dev-carbon-b-ce", "dev-carbon-a-ce"], priority=20)
+    changed, _before, predicted = module.ensure_present(context(check_mode=True), NAME, desired, tags={"new": "y"})
+    assert changed is True and batch.writes == []
+    changed, before, after = module.ensure_present(context(), NAME, desired, tags={"new": "y"})
+    assert before["priority"] == 1
+    assert batch.operations() == ["update_job_queue", "untag_resource", "tag_resource"]
+    assert batch.writes[0][1] == {
+        "jobQueue": ARN,
+        "priority": 20,
+        "computeEnvironmentOrder": [
+            {"order": 1, "computeEnvironment": ce_arn("dev-carbon-b-ce")},
+            {"order": 2, "computeEnvironment": ce_arn("dev-carbon-a-ce")},
+        ],
+    }
+    for key in ("priority", "computeEnvironmentOrder", "tags", "state"):
+        assert predicted[key] == after[key], key
+
+
+def test_refusals_before_any_write(batch, context):
+    batch.add_queue(NAME, [ce_arn("dev-carbon-a-ce")])
+    cases = [
+        (wanted(compute_environments=["dev-carbon-a-ce", "dev-carbon-fargate-ce"]), "cannot mix EC2/SPOT", True),
+        (wanted(compute_environments=["dev-carbon-a-ce", "nope-ce"]), "no compute environment named nope-ce", False),
+        (wanted(scheduling_policy="nope"), "no scheduling policy named 'nope' exists", False),
+        (wanted(scheduling_policy="dev-carbon-fair"), "a FIFO job queue (no scheduling policy) cannot get", True),
+    ]
+    for desired, message, also_in_check_mode in cases:
+        with pytest.raises(BatchValidationError) as info:
+            module.ensure_present(context(), NAME, desired)
+        assert message in str(info.value)
+        if also_in_check_mode:
+            with pytest.raises(BatchValidationError, match="compute_environments|scheduling_policy"):
+                module.ensure_present(context(check_mode=True), NAME, desired)
+    assert batch.writes == []
+
+
+def test_check_mode_assumes_missing_names_are_created_earlier(batch, context):
+    """A check run of a whole deployment: the environments and policy are not there yet."""
+    ctx = context(check_mode=True)
+    desired = wanted(compute_environments=["dev-carbon-new-ce", "dev-carbon-a-ce"], scheduling_policy="new-policy")
+    changed, _before, after = module.ensure_present(ctx, NAME, desired)
+    assert changed is True
+    assert [e["computeEnvironment"] for e in after["computeEnvironmentOrder"]] == [
+        ce_arn("dev-carbon-new-ce"),
+        ce_arn("dev-carbon-a-ce"),
+    ]
+    assert after["schedulingPolicyArn"] == f"{PREFIX}:scheduling-policy/new-policy"
+    assert after["jobQueueArn"] == ARN
+    assert len(ctx.warnings) == 2 and "check mode assumes an earlier task creates it" in ctx.warnings[0]
+    assert batch.writes == []
+
+
+def test_invalid_environment_is_refused(batch, context):
+    batch._environment("dev-carbon-a-ce").update(status="INVALID", statusReason="bad subnet")
+    with pytest.raises(BatchValidationError, match="dev-carbon-a-ce is INVALID: bad subnet"):
+        module.ensure_present(context(), NAME, wanted())
+    assert batch.writes == []
+
+
+def test_replace_recreates_under_the_same_name(batch, context):
+    batch.add_queue(NAME, [ce_arn("dev-carbon-a-ce")], priority=5, tags={"keep": "me"})
+    desired = wanted(priority=None, compute_environments=None, scheduling_policy="dev-carbon-fair")
+    changed, _before, predicted = module.ensure_present(context(check_mode=True), NAME, desired, replace=True)
+    assert changed is True and batch.writes == []
+    changed, before, after = module.ensure_present(context(), NAME, desired, replace=True)
+    assert batch.operations() == ["update_job_queue", "delete_job_queue", "create_job_queue"]
+    assert batch.writes[2][1]["priority"] == 5  # kept from the old queue
+    assert batch.writes[2][1]["tags"] == {"keep": "me"}
+    assert after["jobQueueArn"] == ARN and after["schedulingPolicyArn"] == POLICY
+    assert predicted["schedulingPolicyArn"] == POLICY
+
+
+def test_policy_can_be_swapped_in_place(batch, context):
+    batch.add_queue(NAME, [ce_arn("dev-carbon-a-ce")], priority=10, schedulingPolicyArn=POLICY)
+    module.ensure_present(context(), NAME, wanted(scheduling_policy=POLICY + "er"))
+    assert batch.writes == [("update_job_queue", {"jobQueue": ARN, "schedulingPolicyArn": POLICY + "er"})]
+    with pytest.raises(BatchValidationError, match="can be replaced but not removed"):
+        module.ensure_present(context(), NAME, wanted(scheduling_policy=""))
+
+
+def test_absent(batch, context):
+    assert module.ensure_absent(context(), NAME) == (False, None, None)
+    batch.add_queue(NAME, [ce_arn("dev-carbon-a-ce")])
+    changed, before, after = module.ensure_absent(context(check_mode=True), NAME)
+    assert (changed, before["jobQueueArn"], after) == (True, ARN, None)
+    assert batch.writes == []
+    module.ensure_absent(context(), NAME)
+    assert batch.writes == [
+        ("update_job_queue", {"jobQueue": ARN, "state": "DISABLED"}),
+        ("delete_job_queue", {"jobQueue": ARN}),
+    ]
+    assert batch.queues == {}
+
+
+def test_info_by_names_and_all(batch):
+    batch.add_queue(NAME, [ce_arn("dev-carbon-b-ce"), ce_arn("dev-carbon-a-ce")], tags={"Environment": "dev"})
+    batch.add_queue("other-jq", [ce_arn("dev-carbon-a-ce")])
+    found = job_queue_info.list_job_queues(batch, [ARN, "missing-jq"])
+    assert [q["job_queue_name"] for q in found] == [NAME]
+    assert [e["compute_environment"] for e in found[0]["compute_environment_order"]] == [
+        ce_arn("dev-carbon-b-ce"),
+        ce_arn("dev-carbon-a-ce"),
+    ]
+    assert found[0]["tags"] == {"Environment": "dev"}
+    assert len(job_queue_info.list_job_queues(batch)) == 2
+    with pytest.raises(BatchValidationError, match="names: must be 1-128 characters"):
+        job_queue_info.list_job_queues(batch, ["bad name"])
