@@ -3,6 +3,7 @@
 import json
 import os
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def run_playbook(
             path = Path(tmp) / "playbook.yml"
             path.write_text(yaml.safe_dump(playbook, sort_keys=False))
             playbook = path
-        cmd = ["ansible-playbook", str(playbook)]
+        cmd = [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook)]
         cmd += ["-i", str(inventory)] if inventory else ["-i", "localhost,", "-c", "local"]
         if extra_vars:
             vars_file = Path(tmp) / "extra_vars.json"
@@ -76,7 +77,7 @@ def run_playbook(
             "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
             "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
             "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",
-            "ANSIBLE_PYTHON_INTERPRETER": os.environ.get("ANSIBLE_PYTHON_INTERPRETER", _venv_python()),
+            "ANSIBLE_PYTHON_INTERPRETER": os.environ.get("ANSIBLE_PYTHON_INTERPRETER", sys.executable),
             "ANSIBLE_LOCALHOST_WARNING": "False",
             **(env or {}),
         }
@@ -93,9 +94,3 @@ def run_playbook(
         except ValueError:
             report = None
     return PlaybookResult(completed, report)
-
-
-def _venv_python():
-    import sys
-
-    return sys.executable
