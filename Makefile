@@ -101,10 +101,11 @@ unit: setup ## pytest unit tests (tests/unit)
 	$(call say,pytest tests/unit)
 	@pytest tests/unit $(PYTEST_ARGS)
 
+# Two workers, each with its own emulator: playbook runs are CPU-bound, emulator waits are not.
 integration: setup ## pytest integration tests against the emulator (tests/integration)
 	$(call say,pytest tests/integration)
 	@if ls tests/integration/test_*.py >/dev/null 2>&1 || ls tests/integration/*/test_*.py >/dev/null 2>&1; then \
-		pytest tests/integration $(PYTEST_ARGS); else echo "No integration tests yet (tests/integration is empty)"; fi
+		pytest tests/integration -n 2 --dist loadfile $(PYTEST_ARGS); else echo "No integration tests yet (tests/integration is empty)"; fi
 
 molecule: setup ## The molecule scenario(s) under extensions/molecule
 	$(call say,molecule)
