@@ -7,6 +7,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.common import set_colle
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchErrorHandler
+
 COLLECTION_NAME = "ondemand.batch"
 # Kept equal to galaxy.yml's version (a unit test checks it); sent in the AWS user agent.
 COLLECTION_VERSION = "0.1.0"
@@ -41,3 +43,9 @@ class BatchModule(AnsibleAWSModule):
 
     def batch_client(self):
         return self.retrying_client("batch")
+
+
+@BatchErrorHandler.common_error_handler("get the caller identity (account) from STS")
+def get_caller_identity(sts_client):
+    """STS GetCallerIdentity: Account, Arn and UserId. Used to predict ARNs in check mode."""
+    return sts_client.get_caller_identity(aws_retry=True)

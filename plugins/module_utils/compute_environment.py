@@ -14,7 +14,7 @@ import hashlib
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
-from ansible_collections.ondemand.batch.plugins.module_utils.common import retry_decorator
+from ansible_collections.ondemand.batch.plugins.module_utils.common import get_caller_identity, retry_decorator
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
     BatchError,
     BatchErrorHandler,
@@ -753,10 +753,9 @@ def wait_until_settled(client, detail, wait_options):
     )
 
 
-@BatchErrorHandler.common_error_handler("get the AWS account (sts:GetCallerIdentity)")
 def caller_account(sts):
     """(partition, account) of the caller."""
-    identity = sts.get_caller_identity(aws_retry=True)
+    identity = get_caller_identity(sts)
     return identity["Arn"].split(":")[1], identity["Account"]
 
 

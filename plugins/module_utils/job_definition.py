@@ -824,11 +824,6 @@ def deregister_job_definition(client, arn):
     client.deregister_job_definition(jobDefinition=arn, aws_retry=True)
 
 
-@BatchErrorHandler.common_error_handler("get the caller identity (account) from STS")
-def get_caller_identity(sts_client):
-    return sts_client.get_caller_identity(aws_retry=True)
-
-
 def predict_registration(client, name, active, caller_identity, region):
     """(revision, ARN) the next RegisterJobDefinition of ``name`` would return (check mode).
 

@@ -147,11 +147,6 @@ def _paginate(call, result_key, **kwargs):
         kwargs["nextToken"] = token
 
 
-@BatchErrorHandler.common_error_handler("get the caller identity (account) from STS")
-def get_caller_identity(sts_client):
-    return sts_client.get_caller_identity(aws_retry=True)
-
-
 @BatchErrorHandler.list_error_handler("list scheduling policies", [])
 def list_policy_arns(client):
     return [entry["arn"] for entry in _paginate(client.list_scheduling_policies, "schedulingPolicies")]

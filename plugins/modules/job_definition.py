@@ -621,13 +621,12 @@ diff:
       type: dict
 """
 
-from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule, get_caller_identity  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.job_definition import (  # noqa: E402
     LOG_DRIVERS,
     ensure_absent,
     ensure_present,
-    get_caller_identity,
     unreferenced_secret_values,
     validate_params,
 )

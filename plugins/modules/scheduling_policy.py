@@ -151,13 +151,12 @@ diff:
       type: dict
 """
 
-from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule, get_caller_identity  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.scheduling_policy import (  # noqa: E402
     build_fairshare_policy,
     ensure_absent,
     ensure_present,
-    get_caller_identity,
     validate_policy,
 )
 
