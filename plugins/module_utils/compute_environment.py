@@ -16,7 +16,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 
 from ansible_collections.ondemand.batch.plugins.module_utils.common import get_caller_identity, retry_decorator
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
-    BatchError,
     BatchErrorHandler,
     BatchValidationError,
 )
@@ -26,7 +25,11 @@ from ansible_collections.ondemand.batch.plugins.module_utils.validation import (
     validate_name,
     validate_range,
 )
-from ansible_collections.ondemand.batch.plugins.module_utils.waiters import wait_for
+from ansible_collections.ondemand.batch.plugins.module_utils.waiters import (
+    wait_until_deleted,
+    wait_until_valid,
+)
+from ansible_collections.ondemand.batch.plugins.module_utils.waiters import wait_until_settled as settle
 
 EC2_TYPES = ("EC2", "SPOT")
 FARGATE_TYPES = ("FARGATE", "FARGATE_SPOT")
@@ -699,57 +702,26 @@ def delete_compute_environment(client, arn):
     return client.delete_compute_environment(computeEnvironment=arn, aws_retry=True)
 
 
-def _status(detail):
-    if detail is None:
-        return "gone"
-    reason = detail.get("statusReason")
-    return f"{detail.get('status')} ({reason})" if reason else detail.get("status")
-
-
 def wait_for_compute_environment(client, arn, name, wait_options):
     """Wait until the environment is VALID; fail with AWS's statusReason when it turns INVALID."""
-
-    def is_done(detail):
-        if detail is None:
-            raise BatchError(message=f"Compute environment {name} disappeared while waiting for it to become VALID")
-        if detail.get("status") == "INVALID":
-            raise BatchError(
-                message=f"Compute environment {name} is INVALID: {detail.get('statusReason') or 'no reason given'}"
-            )
-        return detail.get("status") == "VALID"
-
-    return wait_for(
-        lambda: describe_compute_environment(client, arn),
-        is_done,
-        f"compute environment {name} to become VALID",
-        status_of=_status,
-        **wait_options,
+    return wait_until_valid(
+        lambda: describe_compute_environment(client, arn), f"compute environment {name}", wait_options
     )
 
 
 def wait_for_compute_environment_deleted(client, arn, name, wait_options):
-    def is_done(detail):
-        return detail is None or detail.get("status") == "DELETED"
-
-    return wait_for(
-        lambda: describe_compute_environment(client, arn),
-        is_done,
-        f"compute environment {name} to be deleted",
-        status_of=_status,
-        **wait_options,
+    return wait_until_deleted(
+        lambda: describe_compute_environment(client, arn), f"compute environment {name}", wait_options
     )
 
 
 def wait_until_settled(client, detail, wait_options):
     """Wait out CREATING/UPDATING (AWS refuses changes meanwhile); returns the fresh entry."""
-    if detail.get("status") not in ("CREATING", "UPDATING"):
-        return detail
-    return wait_for(
+    return settle(
         lambda: describe_compute_environment(client, detail["computeEnvironmentArn"]),
-        lambda d: d is None or d.get("status") not in ("CREATING", "UPDATING"),
-        f"compute environment {detail['computeEnvironmentName']} to finish {detail['status']}",
-        status_of=_status,
-        **wait_options,
+        detail,
+        f"compute environment {detail['computeEnvironmentName']}",
+        wait_options,
     )
 
 

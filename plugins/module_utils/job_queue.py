@@ -17,7 +17,6 @@ from ansible_collections.ondemand.batch.plugins.module_utils.compute_environment
     resource_name,
 )
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
-    BatchError,
     BatchErrorHandler,
     BatchValidationError,
 )
@@ -27,7 +26,11 @@ from ansible_collections.ondemand.batch.plugins.module_utils.validation import (
     validate_name,
     validate_range,
 )
-from ansible_collections.ondemand.batch.plugins.module_utils.waiters import wait_for
+from ansible_collections.ondemand.batch.plugins.module_utils.waiters import (
+    wait_until_deleted,
+    wait_until_settled,
+    wait_until_valid,
+)
 
 MAX_COMPUTE_ENVIRONMENTS = 3
 TIME_LIMIT_MIN_SECONDS = 600
@@ -322,52 +325,22 @@ def delete_job_queue(client, arn):
     return client.delete_job_queue(jobQueue=arn, aws_retry=True)
 
 
-def _status(detail):
-    if detail is None:
-        return "gone"
-    reason = detail.get("statusReason")
-    return f"{detail.get('status')} ({reason})" if reason else detail.get("status")
-
-
 def wait_for_job_queue(client, arn, name, wait_options):
     """Wait until the queue is VALID; fail with AWS's statusReason when it turns INVALID."""
-
-    def is_done(detail):
-        if detail is None:
-            raise BatchError(message=f"Job queue {name} disappeared while waiting for it to become VALID")
-        if detail.get("status") == "INVALID":
-            raise BatchError(message=f"Job queue {name} is INVALID: {detail.get('statusReason') or 'no reason given'}")
-        return detail.get("status") == "VALID"
-
-    return wait_for(
-        lambda: describe_job_queue(client, arn),
-        is_done,
-        f"job queue {name} to become VALID",
-        status_of=_status,
-        **wait_options,
-    )
+    return wait_until_valid(lambda: describe_job_queue(client, arn), f"job queue {name}", wait_options)
 
 
 def wait_for_job_queue_deleted(client, arn, name, wait_options):
-    return wait_for(
-        lambda: describe_job_queue(client, arn),
-        lambda detail: detail is None or detail.get("status") == "DELETED",
-        f"job queue {name} to be deleted",
-        status_of=_status,
-        **wait_options,
-    )
+    return wait_until_deleted(lambda: describe_job_queue(client, arn), f"job queue {name}", wait_options)
 
 
 def wait_queue_settled(client, detail, wait_options):
     """Wait out CREATING/UPDATING (AWS refuses changes meanwhile); returns the fresh entry."""
-    if detail.get("status") not in ("CREATING", "UPDATING"):
-        return detail
-    return wait_for(
+    return wait_until_settled(
         lambda: describe_job_queue(client, detail["jobQueueArn"]),
-        lambda d: d is None or d.get("status") not in ("CREATING", "UPDATING"),
-        f"job queue {detail['jobQueueName']} to finish {detail['status']}",
-        status_of=_status,
-        **wait_options,
+        detail,
+        f"job queue {detail['jobQueueName']}",
+        wait_options,
     )
 
 
