@@ -61,7 +61,7 @@ collection-link:
 		echo "Linked $(COLLECTION_LINK) -> $(ROOT)"; fi
 
 setup: venv collection-link ## Virtualenv plus the collection link; every other target runs this first
-	@echo "Toolchain ready: $$($(VBIN)/ansible --version | head -1)"
+	@echo "Toolchain ready: $$($(VBIN)/ansible --version | sed -n 1p)"
 
 # ---------------------------------------------------------------------------- quality gates
 test: setup lint sanity unit integration molecule ## Every quality gate and test suite (what CI runs)
