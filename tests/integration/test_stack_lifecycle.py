@@ -1,0 +1,252 @@
+"""The local stack's life cycle against a private emulator: check mode, deploy, idempotence, drift, prune, destroy.
+
+One emulator and one deployed stack for the module (a full deploy is the expensive part); each test leaves the
+stack as the inventory describes it, except the last, which destroys it.
+"""
+
+import importlib.util
+import json
+import os
+import uuid
+
+import pytest
+
+from tests.integration.support.emulator import ROOT, Emulator, endpoint_from_environment
+from tests.integration.support.playbook import run_playbook
+
+pytestmark = pytest.mark.slow
+
+DEPLOY = ROOT / "playbooks" / "deploy.yml"
+DESTROY = ROOT / "playbooks" / "destroy.yml"
+INVENTORY = ROOT / "inventories" / "local"
+
+_spec = importlib.util.spec_from_file_location(
+    "check_stack", ROOT / "extensions" / "molecule" / "default" / "files" / "check_stack.py"
+)
+check_stack = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(check_stack)
+STACK, TAG = check_stack.STACK, check_stack.TAG_KEY
+
+
+def fast_env():
+    """The mitogen strategy (requirements-dev.txt) halves ansible-playbook's CPU time on the shared CI runner."""
+    try:
+        import ansible_mitogen
+    except ImportError:
+        return {}
+    strategies = os.path.join(os.path.dirname(ansible_mitogen.__file__), "plugins", "strategy")
+    return {"ANSIBLE_STRATEGY_PLUGINS": strategies, "ANSIBLE_STRATEGY": "mitogen_linear"}
+
+
+class Stack:
+    """Runs the stack's playbooks against one emulator, with the emulator's endpoint and a private outputs dir."""
+
+    def __init__(self, emulator, outputs_dir):
+        self.emulator = emulator
+        self.outputs_dir = outputs_dir
+
+    def run(self, playbook, extra_vars=None, fast=True, **options):
+        variables = {"stack_aws_endpoint_url": self.emulator.url, "stack_outputs_dir": str(self.outputs_dir)}
+        variables.update(extra_vars or {})
+        env = {**(fast_env() if fast else {}), **options.pop("env", {})}
+        result = run_playbook(self.emulator, playbook, inventory=INVENTORY, extra_vars=variables, env=env, **options)
+        return result
+
+    def deploy(self, **options):
+        return self.run(DEPLOY, **options)
+
+    def destroy(self, **options):
+        extra_vars = {"confirm": True, **options.pop("extra_vars", {})}
+        return self.run(DESTROY, extra_vars=extra_vars, **options)
+
+    def writes(self):
+        return self.emulator.stats()["writes"]
+
+    def write_calls(self):
+        calls = self.emulator.stats()["calls"]
+        return {name: count for name, count in calls.items() if not check_stack_is_read(name)}
+
+    def check(self, mode, **options):
+        checker = check_stack.Checker(self.emulator.url)
+        if mode == "present":
+            check_stack.check_present(checker, **options)
+        else:
+            check_stack.check_absent(checker)
+        assert not checker.failures, checker.failures
+        return checker
+
+
+def check_stack_is_read(call):
+    return call.split(":", 1)[1].startswith(("Describe", "List", "Get", "BatchGet", "Head", "Lookup"))
+
+
+def changed_tasks(result):
+    """Names of the tasks that reported a change (check mode predictions included)."""
+    names = []
+    for task in result.tasks():
+        outcome = task["hosts"].get("localhost", {})
+        items = outcome.get("results") if isinstance(outcome.get("results"), list) else [outcome]
+        if any(item.get("changed") for item in items):
+            # The json callback names role tasks "<role> : <task>".
+            names.append(task["task"]["name"].split(" : ", 1)[-1])
+    return names
+
+
+def assert_ok(result):
+    assert result.rc == 0 and result.failed == 0, f"{result}\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    external = endpoint_from_environment()
+    emulator = external or Emulator.start(tmp_path_factory.mktemp("stack-emulator"))
+    try:
+        emulator.reset()
+        emulator.configure(latency_ms=0, throttle_rate=0.0, error_rate=0.0)
+        yield Stack(emulator, tmp_path_factory.mktemp("outputs"))
+    finally:
+        if external is None:
+            emulator.stop()
+
+
+@pytest.fixture(scope="module")
+def deployed(stack):
+    """Check mode on the empty account, then the real deploy: both results, with their write counts."""
+    stack.emulator.reset_stats()
+    check = stack.deploy(check=True, diff=True)
+    check_writes = stack.writes()
+    stack.emulator.reset_stats()
+    deploy = stack.deploy()
+    assert_ok(check)
+    assert_ok(deploy)
+    return {"check": check, "check_writes": check_writes, "deploy": deploy}
+
+
+def test_check_mode_on_an_empty_account_writes_nothing_and_predicts_the_deploy(deployed):
+    check, deploy = deployed["check"], deployed["deploy"]
+    assert deployed["check_writes"] == 0
+    assert check.changed > 0
+    # Every change the real deploy made was predicted, one for one.
+    assert check.changed == deploy.changed, (changed_tasks(check), changed_tasks(deploy))
+
+
+def test_deploy_builds_the_stack_the_inventory_describes(stack, deployed):
+    outputs = stack.outputs_dir / "local.json"
+    assert json.loads(outputs.read_text())["stack"]["name"] == STACK
+    stack.check("present", outputs=str(outputs), job=True)
+
+
+def test_a_second_deploy_changes_nothing_and_keeps_a_secret_value_set_out_of_band(stack, deployed):
+    secrets = stack.emulator.client("secretsmanager")
+    value = f"set-out-of-band-{uuid.uuid4().hex}"
+    secrets.put_secret_value(SecretId=check_stack.SECRET_NAME, SecretString=value)
+    stack.emulator.reset_stats()
+    result = stack.deploy()
+    assert_ok(result)
+    assert result.changed == 0, changed_tasks(result)
+    assert stack.writes() == 0, stack.write_calls()
+    assert secrets.get_secret_value(SecretId=check_stack.SECRET_NAME)["SecretString"] == value
+    assert value not in result.stdout + result.stderr
+
+
+def test_drift_is_predicted_in_check_mode_and_repaired_exactly(stack, deployed):
+    batch, logs, iam = stack.emulator.client("batch"), stack.emulator.client("logs"), stack.emulator.client("iam")
+    # Out of band: a shorter log retention, another queue priority, and an EventBridge role allowed everything.
+    logs.put_retention_policy(logGroupName=check_stack.LOG_GROUP, retentionInDays=1)
+    batch.update_job_queue(jobQueue=check_stack.JQ, priority=50)
+    iam.put_role_policy(
+        RoleName=f"{STACK}-events",
+        PolicyName="submit-stack-jobs",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Sid": "SubmitStackJobs", "Effect": "Allow", "Action": "batch:*", "Resource": "*"}],
+            }
+        ),
+    )
+    expected = {
+        "Ensure the log group of the stack's jobs",
+        "Ensure each job queue",
+        "Allow EventBridge to submit this stack's scheduled jobs only",
+    }
+
+    stack.emulator.reset_stats()
+    check = stack.deploy(check=True, diff=True)
+    assert_ok(check)
+    assert stack.writes() == 0, stack.write_calls()
+    predicted = set(changed_tasks(check))
+    # The retention change is predicted by its own task (the log group module would write it in check mode).
+    assert predicted == (expected - {"Ensure the log group of the stack's jobs"}) | {
+        "Predict the retention change of the log group (check mode)"
+    }, predicted
+
+    stack.emulator.reset_stats()
+    repair = stack.deploy()
+    assert_ok(repair)
+    assert set(changed_tasks(repair)) == expected
+    assert stack.write_calls() == {"logs:PutRetentionPolicy": 1, "batch:UpdateJobQueue": 1, "iam:PutRolePolicy": 1}
+    stack.check("present", job=False)
+
+
+def test_prune_lists_then_removes_only_this_stacks_tagged_leftovers(stack, deployed):
+    batch, iam = stack.emulator.client("batch"), stack.emulator.client("iam")
+    suffix = uuid.uuid4().hex[:6]
+    container = {
+        "image": "busybox",
+        "command": ["true"],
+        "resourceRequirements": [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "128"}],
+    }
+    # Left over from an older model: tagged as members of this stack, no longer in the inventory.
+    batch.register_job_definition(
+        jobDefinitionName=f"{STACK}-old-{suffix}", type="container", containerProperties=container, tags={TAG: STACK}
+    )
+    batch.create_scheduling_policy(name=f"{STACK}-old-{suffix}", tags={TAG: STACK})
+    iam.create_role(
+        RoleName=f"{STACK}-job-old-{suffix}",
+        Path=check_stack.IAM_PATH,
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+        Tags=[{"Key": TAG, "Value": STACK}],
+    )
+    # Not this stack's: untagged, or another stack's. Prune must never touch them.
+    batch.register_job_definition(
+        jobDefinitionName=f"{STACK}-manual-{suffix}", type="container", containerProperties=container
+    )
+    batch.register_job_definition(
+        jobDefinitionName=f"other-{suffix}", type="container", containerProperties=container, tags={TAG: "other"}
+    )
+
+    stack.emulator.reset_stats()
+    listed = stack.deploy()
+    assert_ok(listed)
+    assert listed.changed == 0 and stack.writes() == 0, stack.write_calls()
+    assert f"{STACK}-old-{suffix}" in listed.stdout and f"{STACK}-job-old-{suffix}" in listed.stdout
+    assert "prune=true" in listed.stdout
+
+    stack.emulator.reset_stats()
+    pruned = stack.deploy(extra_vars={"prune": True})
+    assert_ok(pruned)
+    assert stack.write_calls() == {
+        "batch:DeregisterJobDefinition": 1,
+        "batch:DeleteSchedulingPolicy": 1,
+        "iam:DeleteRole": 1,
+    }, stack.write_calls()
+    active = {d["jobDefinitionName"] for d in batch.describe_job_definitions(status="ACTIVE")["jobDefinitions"]}
+    assert f"{STACK}-old-{suffix}" not in active
+    assert {f"{STACK}-manual-{suffix}", f"other-{suffix}", check_stack.JD} <= active
+    stack.check("present", job=False)
+    for name in (f"{STACK}-manual-{suffix}", f"other-{suffix}"):
+        batch.deregister_job_definition(jobDefinition=f"{name}:1")
+
+
+def test_destroy_removes_everything_and_a_second_destroy_changes_nothing(stack, deployed):
+    stack.emulator.reset_stats()
+    first = stack.destroy()
+    assert_ok(first)
+    assert first.changed > 0
+    stack.check("absent")
+
+    stack.emulator.reset_stats()
+    second = stack.destroy()
+    assert_ok(second)
+    assert second.changed == 0, changed_tasks(second)
+    assert stack.writes() == 0, stack.write_calls()
