@@ -4,6 +4,8 @@ import importlib.util
 import json
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -46,10 +48,18 @@ def assert_ok(result):
 def test_destroy_without_confirmation_deletes_nothing(aws):
     # Not interactive (stdin is /dev/null): the prompt gets no answer and the play stops before any call.
     completed = subprocess.run(
-        ["ansible-playbook", str(DESTROY), "-i", str(INVENTORY), "-e", f"stack_aws_endpoint_url={aws.url}"],
+        [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            str(DESTROY),
+            "-i",
+            str(INVENTORY),
+            "-e",
+            f"stack_aws_endpoint_url={aws.url}",
+        ],
         cwd=ROOT,
         env={**os.environ, **aws.env(), "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg")},
         stdin=subprocess.DEVNULL,
+        check=False,
         capture_output=True,
         text=True,
         timeout=300,
