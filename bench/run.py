@@ -1,0 +1,949 @@
+"""`make bench`: measure ondemand.batch against a fresh local emulator and print a table.
+
+Every figure is measured in this run; nothing is hard-coded. The benchmark starts its own emulator on a free
+port (stopped at the end), runs ansible-playbook as a user would, and reads the number of API calls from the
+emulator's statistics (/_emulator/stats). Results go to stdout (a table) and bench/results.json.
+
+Sections (all on by default; --only/--skip select them):
+  overhead     the emulator's own cost per API call, against moto's bare server
+  side_by_side an EC2 compute environment, a job queue and a job definition with this collection and with
+               community.aws: cold deploy, no-change re-run, --check on an empty account (ratios ours/theirs)
+  scale        no-change re-run of 1, 10 and 50 job definitions: cost per added resource
+  stack        the dev stack (inventories/local): cold deploy, re-run, --check on an empty account, destroy,
+               at 0 and 50 ms of latency per API call
+  mitogen      the stack and side-by-side runs again with the Mitogen strategy (mitogen_linear)
+  jobs         submit-and-follow of an array job of 1000 children (executor none)
+
+Wall times on a shared machine are noisy: side-by-side rows are repeated (--repeat, median reported) and the
+runs of the two tools interleaved.
+"""
+
+import argparse
+import io
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import boto3  # noqa: E402
+
+from tests.integration.support.emulator import Emulator, free_port  # noqa: E402
+from tests.integration.support.playbook import run_playbook  # noqa: E402
+
+BENCH = ROOT / "bench"
+PLAYBOOKS = BENCH / "playbooks"
+RESULTS = BENCH / "results.json"
+REGION = "eu-west-1"
+SECTIONS = ("overhead", "side_by_side", "scale", "stack", "mitogen", "jobs")
+SIDE_BY_SIDE_RESOURCES = 3  # compute environment, job queue, job definition
+
+
+# --------------------------------------------------------------------------------------------- helpers
+def log(message):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def mitogen_env():
+    """Environment that selects the Mitogen strategy (None when mitogen is not installed)."""
+    try:
+        import ansible_mitogen
+    except ImportError:
+        return None
+    strategy_dir = Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"
+    return {"ANSIBLE_STRATEGY_PLUGINS": str(strategy_dir), "ANSIBLE_STRATEGY": "mitogen_linear"}
+
+
+def versions():
+    out = {"python": platform.python_version()}
+    for dist in ("ansible-core", "ansible", "boto3", "moto", "mitogen"):
+        try:
+            from importlib.metadata import version
+
+            out[dist] = version(dist)
+        except Exception:  # noqa: BLE001 - informational only
+            out[dist] = None
+    try:
+        out["cpus"] = len(os.sched_getaffinity(0))
+    except AttributeError:
+        out["cpus"] = os.cpu_count()
+    out["load_average_at_start"] = os.getloadavg()[0]
+    return out
+
+
+class Bench:
+    def __init__(self, emulator, workdir, verbose=False):
+        self.emulator = emulator
+        self.workdir = Path(workdir)
+        self.verbose = verbose
+        self.rows = []
+
+    # --- one measured ansible-playbook run -------------------------------------------------------------
+    def run(
+        self,
+        section,
+        scenario,
+        phase,
+        playbook,
+        tool="ondemand.batch",
+        extra_vars=None,
+        check=False,
+        inventory=None,
+        env=None,
+        strategy="linear",
+        latency_ms=0,
+        resources=None,
+        expect_ok=True,
+        **extra,
+    ):
+        self.emulator.reset_stats()
+        run_env = {"ANSIBLE_PYTHON_INTERPRETER": sys.executable, **(env or {})}
+        # Outputs JSON of the deploy playbook go to a scratch directory, not to the checkout.
+        extra_vars = {
+            "stack_outputs_dir": str(self.workdir / "outputs"),
+            "stack_aws_endpoint_url": self.emulator.url,
+            **(extra_vars or {}),
+        }
+        started = time.monotonic()
+        result = run_playbook(
+            self.emulator, playbook, extra_vars=extra_vars, check=check, inventory=inventory, env=run_env
+        )
+        wall = time.monotonic() - started
+        stats = self.emulator.stats()
+        tasks = result.totals("ok") + result.totals("failures")
+        row = {
+            "section": section,
+            "scenario": scenario,
+            "phase": phase,
+            "tool": tool,
+            "strategy": strategy,
+            "latency_ms": latency_ms,
+            "wall_s": round(wall, 2),
+            "tasks": tasks,
+            "changed": result.changed,
+            "failed": result.failed,
+            "rc": result.rc,
+            "reads": stats["reads"],
+            "writes": stats["writes"],
+            "throttled": stats["throttled"],
+            "errors": stats["errors"],
+            "calls": stats["calls"],
+            "resources": resources,
+            **extra,
+        }
+        if result.rc != 0:
+            row["error"] = first_failure(result)
+            if expect_ok:
+                log(f"  !! {scenario}/{phase}/{tool} failed (rc {result.rc}): {row['error']}")
+        self.rows.append(row)
+        log(
+            f"  {section:12} {scenario:18} {phase:8} {tool:15} {strategy:14} {latency_ms:>3}ms "
+            f"{wall:7.2f}s tasks={tasks:<3} changed={result.changed:<3} reads={stats['reads']:<4} "
+            f"writes={stats['writes']:<4} rc={result.rc}"
+        )
+        if self.verbose and result.rc != 0:
+            print(result.stdout[-4000:], result.stderr[-4000:], file=sys.stderr)
+        return row
+
+
+def first_failure(result):
+    for task in result.tasks():
+        for host in task.get("hosts", {}).values():
+            if host.get("failed") and not host.get("ignore_errors"):
+                msg = host.get("msg") or ""
+                if not msg and host.get("results"):
+                    msg = "; ".join(str(r.get("msg", "")) for r in host["results"] if r.get("failed"))
+                return f"{task['task']['name']}: {str(msg)[:300]}"
+    return (result.stderr or result.stdout or "")[-300:].strip()
+
+
+# --------------------------------------------------------------------------------------------- prerequisites
+def client(emulator, service):
+    return emulator.client(service)
+
+
+def side_by_side_prerequisites(emulator, prefix):
+    """Roles, an instance profile, a subnet and a security group both tools' resources need (not measured)."""
+    ec2 = client(emulator, "ec2")
+    iam = client(emulator, "iam")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = sorted(
+        s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    )
+    group = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["SecurityGroups"][0]["GroupId"]
+
+    def trust(service):
+        return json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+            }
+        )
+
+    service_role = iam.create_role(
+        RoleName=f"{prefix}_batch_service", AssumeRolePolicyDocument=trust("batch.amazonaws.com")
+    )["Role"]["Arn"]
+    iam.create_role(RoleName=f"{prefix}_ecs_instance", AssumeRolePolicyDocument=trust("ec2.amazonaws.com"))
+    profile = iam.create_instance_profile(InstanceProfileName=f"{prefix}_ecs_instance")["InstanceProfile"]["Arn"]
+    iam.add_role_to_instance_profile(InstanceProfileName=f"{prefix}_ecs_instance", RoleName=f"{prefix}_ecs_instance")
+    return {
+        "bench_prefix": prefix,
+        "bench_subnets": subnets[:1],
+        "bench_security_groups": [group],
+        "bench_instance_profile_arn": profile,
+        "bench_service_role_arn": service_role,
+    }
+
+
+# --------------------------------------------------------------------------------------------- sections
+def captured_requests():
+    """Real botocore requests (method, URL, headers, body) of the measured operations, never sent."""
+    captured = {}
+
+    def capture(request, **_):
+        raise _Captured(request)
+
+    operations = {
+        "sts:GetCallerIdentity (query)": ("sts", lambda c: c.get_caller_identity()),
+        "batch:DescribeComputeEnvironments (rest-json)": ("batch", lambda c: c.describe_compute_environments()),
+        "ec2:DescribeSubnets (ec2)": ("ec2", lambda c: c.describe_subnets()),
+        "iam:ListRoles (query)": ("iam", lambda c: c.list_roles(MaxItems=5)),
+        "secretsmanager:ListSecrets (json)": ("secretsmanager", lambda c: c.list_secrets()),
+    }
+    for name, (service, call) in operations.items():
+        c = boto3.client(
+            service,
+            endpoint_url="http://127.0.0.1:1",
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        c.meta.events.register("before-send", capture)
+        try:
+            call(c)
+        except _Captured as exc:
+            captured[name] = exc.request
+    return operations, captured
+
+
+class _Captured(Exception):
+    def __init__(self, request):
+        super().__init__("captured")
+        self.request = request
+
+
+def _timed_call(wsgi_app, environ, body):
+    """Seconds ``wsgi_app`` takes to answer a copy of ``environ`` with ``body``."""
+    environ = dict(environ)
+    environ["wsgi.input"] = io.BytesIO(body)
+    started = time.perf_counter()
+    wsgi_app(environ, lambda *args: None)
+    return time.perf_counter() - started
+
+
+def layer_cost(calls=3000):
+    """Microseconds the emulator's WSGI layer adds to a request (identify, count, fault draw), in process."""
+    from urllib.parse import urlsplit
+
+    from emulator.app import EmulatorApp
+    from emulator.controls import Controls, Stats
+
+    def stub(environ, start_response):
+        start_response("200 OK", [])
+        return [b""]
+
+    app = EmulatorApp(stub, Controls(), Stats(), lambda: None)
+    captured = captured_requests()[1]
+    out = {}
+    for name, request in captured.items():
+        url = urlsplit(request.url)
+        body = request.body or b""
+        body = body.encode() if isinstance(body, str) else body
+        base = {
+            "REQUEST_METHOD": request.method,
+            "PATH_INFO": url.path or "/",
+            "QUERY_STRING": url.query,
+            "CONTENT_LENGTH": str(len(body)),
+            "CONTENT_TYPE": request.headers.get("Content-Type", b"").decode()
+            if isinstance(request.headers.get("Content-Type"), bytes)
+            else request.headers.get("Content-Type", ""),
+        }
+        for key, value in request.headers.items():
+            value = value.decode() if isinstance(value, bytes) else value
+            base["HTTP_" + key.upper().replace("-", "_")] = value
+
+        for _warm_up in range(200):
+            _timed_call(app, base, body)
+        samples_app, samples_stub = [], []
+        for _sample in range(calls):
+            samples_app.append(_timed_call(app, base, body))
+            samples_stub.append(_timed_call(stub, base, body))
+        out[name] = round(1e6 * (statistics.median(samples_app) - statistics.median(samples_stub)), 1)
+    identified = app.stats.as_dict()["calls"]
+    return out, identified
+
+
+def section_overhead(bench, workdir, calls=200):
+    """The emulator's own cost per API call: in process (its WSGI layer alone) and over HTTP against moto's
+    bare server (same operations, calls interleaved so that load changes hit both alike)."""
+    log("overhead: the emulator's own cost per API call")
+    layer_us, identified = layer_cost()
+    port = free_port()
+    log_path = Path(workdir) / "moto-server.log"
+    with open(log_path, "w") as moto_log:
+        moto = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=moto_log,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
+        )
+    try:
+        bare = Emulator(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or moto.poll() is not None:
+                    raise RuntimeError(f"moto server did not start: {log_path.read_text()[-500:]}") from None
+                time.sleep(0.2)
+        bench.emulator.reset()
+        operations = captured_requests()[0]
+        targets = {"emulator": bench.emulator, "moto": bare}
+        clients = {label: {} for label in targets}
+        for label, target in targets.items():
+            for name, (service, call) in operations.items():
+                clients[label][name] = target.client(service)
+                for _warm_up in range(10):  # warm-up: connections, moto's lazily built backends
+                    call(clients[label][name])
+        results = {label: {} for label in targets}
+        for name, (_service, call) in operations.items():
+            samples = {label: [] for label in targets}
+            for _sample in range(calls):
+                for label in targets:
+                    t0 = time.perf_counter()
+                    call(clients[label][name])
+                    samples[label].append(time.perf_counter() - t0)
+            for label in targets:
+                results[label][name] = round(1000 * statistics.median(samples[label]), 3)
+    finally:
+        moto.terminate()
+        try:
+            moto.wait(10)
+        except subprocess.TimeoutExpired:
+            moto.kill()
+    bench.emulator.reset()
+    rows = []
+    for name in results["emulator"]:
+        emu, bare_ms = results["emulator"][name], results["moto"][name]
+        rows.append(
+            {
+                "operation": name,
+                "emulator_median_ms": emu,
+                "moto_median_ms": bare_ms,
+                "overhead_ms": round(emu - bare_ms, 3),
+                "layer_us": layer_us.get(name),
+            }
+        )
+        log(f"  {name:48} emulator {emu:.2f} ms  moto {bare_ms:.2f} ms  layer {layer_us.get(name)} us")
+    return {"calls_per_operation": calls, "rows": rows, "layer_identified": identified}
+
+
+def side_by_side_once(bench, tool, strategy="linear", env=None, latency_ms=0):
+    playbook = PLAYBOOKS / ("side_by_side_ours.yml" if tool == "ondemand.batch" else "side_by_side_theirs.yml")
+    prefix = "bench"
+    rows = []
+    for phase in ("cold", "rerun", "check"):
+        if phase in ("cold", "check"):
+            bench.emulator.reset()
+            extra = side_by_side_prerequisites(bench.emulator, prefix)
+        rows.append(
+            bench.run(
+                "side_by_side",
+                "ce+jq+jd",
+                phase,
+                playbook,
+                tool=tool,
+                extra_vars=extra,
+                check=phase == "check",
+                latency_ms=latency_ms,
+                env=env,
+                strategy=strategy,
+                resources=SIDE_BY_SIDE_RESOURCES,
+                expect_ok=tool == "ondemand.batch",
+            )
+        )
+    return rows
+
+
+def section_side_by_side(bench, repeat, latencies=(0, 50)):
+    for latency_ms in latencies:
+        log(f"side_by_side: ondemand.batch vs community.aws at {latency_ms} ms ({repeat} interleaved repetitions)")
+        bench.emulator.configure(latency_ms=latency_ms)
+        try:
+            for i in range(repeat):
+                order = ("ondemand.batch", "community.aws") if i % 2 == 0 else ("community.aws", "ondemand.batch")
+                for tool in order:
+                    side_by_side_once(bench, tool, latency_ms=latency_ms)
+        finally:
+            bench.emulator.configure(latency_ms=0)
+
+
+def register_scale_definitions(emulator, count):
+    """The job definitions scale.yml describes, registered directly (the cold run is not what is measured)."""
+    batch = emulator.client("batch")
+    for i in range(count):
+        batch.register_job_definition(
+            jobDefinitionName=f"bench_scale_{i}",
+            type="container",
+            containerProperties={
+                "image": "public.ecr.aws/amazonlinux/amazonlinux:latest",
+                "command": ["echo", str(i)],
+                "resourceRequirements": [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "128"}],
+                "environment": [{"name": "INDEX", "value": str(i)}],
+            },
+        )
+
+
+def section_scale(bench, counts=(1, 10, 50), strategy="linear", env=None):
+    log(f"scale: no-change re-run of {', '.join(map(str, counts))} job definitions ({strategy})")
+    bench.emulator.reset()
+    register_scale_definitions(bench.emulator, max(counts))
+    for count in counts:
+        bench.run(
+            "scale",
+            f"{count} job definitions",
+            "rerun",
+            PLAYBOOKS / "scale.yml",
+            extra_vars={"bench_count": count},
+            resources=count,
+            strategy=strategy,
+            env=env,
+        )
+
+
+def stack_available():
+    return (ROOT / "playbooks" / "deploy.yml").exists() and (ROOT / "inventories" / "local").exists()
+
+
+def stack_runs(bench, section, latency_ms=0, strategy="linear", env=None, phases=("cold", "rerun", "check", "destroy")):
+    inventory = ROOT / "inventories" / "local"
+    bench.emulator.configure(latency_ms=latency_ms)
+    rows = {}
+    try:
+        bench.emulator.reset()
+        common = {"inventory": inventory, "latency_ms": latency_ms, "strategy": strategy, "env": env}
+        # Each group of runs writes its outputs JSON to a directory of its own (created by its cold deploy).
+        outputs = tempfile.mkdtemp(prefix="outputs-", dir=bench.workdir)
+        if "check" in phases:
+            rows["check"] = bench.run(
+                section,
+                "dev stack",
+                "check",
+                ROOT / "playbooks" / "deploy.yml",
+                check=True,
+                extra_vars={"stack_outputs_dir": f"{outputs}/check"},
+                **common,
+            )
+        common["extra_vars"] = {"stack_outputs_dir": f"{outputs}/deploy"}
+        rows["cold"] = bench.run(section, "dev stack", "cold", ROOT / "playbooks" / "deploy.yml", **common)
+        if "rerun" in phases:
+            rows["rerun"] = bench.run(section, "dev stack", "rerun", ROOT / "playbooks" / "deploy.yml", **common)
+        if "destroy" in phases:
+            rows["destroy"] = bench.run(
+                section,
+                "dev stack",
+                "destroy",
+                ROOT / "playbooks" / "destroy.yml",
+                **{**common, "extra_vars": {**common["extra_vars"], "confirm": True}},
+            )
+    finally:
+        bench.emulator.configure(latency_ms=0)
+    return rows
+
+
+def section_stack(bench):
+    log("stack: inventories/local at 0 and 50 ms per API call")
+    stack_runs(bench, "stack", latency_ms=0)
+    stack_runs(bench, "stack", latency_ms=50)
+
+
+def section_mitogen(bench, repeat, with_stack):
+    env = mitogen_env()
+    if env is None:
+        return {"available": False, "reason": "mitogen is not installed"}
+    log("mitogen: the same runs with strategy mitogen_linear")
+    side_by_side_once(bench, "ondemand.batch", strategy="mitogen_linear", env=env)
+    section_scale(bench, counts=(1, 50), strategy="mitogen_linear", env=env)
+    if with_stack:
+        stack_runs(bench, "mitogen", strategy="mitogen_linear", env=env)
+    return {"available": True, "strategy_plugins": env["ANSIBLE_STRATEGY_PLUGINS"]}
+
+
+def section_jobs(bench, array_size=1000):
+    log(f"jobs: an array job of {array_size} children, submitted and followed (executor none)")
+    bench.emulator.reset()
+    extra = side_by_side_prerequisites(bench.emulator, "bench")
+    bench.run("jobs", "setup", "cold", PLAYBOOKS / "side_by_side_ours.yml", extra_vars=extra)
+    bench.emulator.configure(executor="none")
+    try:
+        bench.run(
+            "jobs",
+            f"array of {array_size}",
+            "submit",
+            ROOT / "playbooks" / "submit-job.yml",
+            extra_vars={
+                "job_definition": "bench_jd",
+                "job_queue": "bench_jq",
+                "stack_region": REGION,
+                "job_array_size": array_size,
+                "job_name": "bench-array",
+            },
+            resources=array_size,
+        )
+    finally:
+        bench.emulator.configure(executor="local")
+    bench.rows = [r for r in bench.rows if not (r["section"] == "jobs" and r["scenario"] == "setup")]
+
+
+# --------------------------------------------------------------------------------------------- analysis
+def median_rows(rows):
+    """Group identical measurements (repetitions) and keep their median wall time; calls from the last one."""
+    groups = {}
+    for row in rows:
+        key = (row["section"], row["scenario"], row["phase"], row["tool"], row["strategy"], row["latency_ms"])
+        groups.setdefault(key, []).append(row)
+    out = []
+    for group in groups.values():
+        merged = dict(group[-1])
+        merged["wall_s"] = round(statistics.median(r["wall_s"] for r in group), 2)
+        merged["wall_samples"] = [r["wall_s"] for r in group]
+        merged["repetitions"] = len(group)
+        merged["reads"] = max(r["reads"] for r in group)
+        merged["writes"] = max(r["writes"] for r in group)
+        merged["rc"] = max(r["rc"] for r in group)
+        out.append(merged)
+    return out
+
+
+def find(rows, **match):
+    for row in rows:
+        if all(row.get(k) == v for k, v in match.items()):
+            return row
+    return None
+
+
+def ratio(a, b):
+    if a is None or b in (None, 0):
+        return None
+    return round(a / b, 2)
+
+
+def analyse(rows):
+    analysis = {"side_by_side": [], "targets": [], "scale": None, "mitogen": []}
+
+    def target(name, ok, measured):
+        analysis["targets"].append({"target": name, "met": bool(ok), "measured": measured})
+
+    phases = ("cold", "rerun", "check")
+    latencies = sorted({r["latency_ms"] for r in rows if r["section"] == "side_by_side"})
+    for latency in latencies:
+        common = {"section": "side_by_side", "latency_ms": latency}
+        ours_t = {p: find(rows, tool="ondemand.batch", phase=p, strategy="linear", **common) for p in phases}
+        theirs_t = {p: find(rows, tool="community.aws", phase=p, **common) for p in phases}
+        for phase in phases:
+            ours, theirs = ours_t[phase], theirs_t[phase]
+            if not ours or not theirs:
+                continue
+            analysis["side_by_side"].append(
+                {
+                    "phase": phase,
+                    "latency_ms": latency,
+                    "ours": {k: ours[k] for k in ("wall_s", "tasks", "changed", "reads", "writes", "rc")},
+                    "theirs": {k: theirs[k] for k in ("wall_s", "tasks", "changed", "reads", "writes", "rc")},
+                    "theirs_error": theirs.get("error"),
+                    "wall_ratio": ratio(ours["wall_s"], theirs["wall_s"]) if theirs["rc"] == 0 else None,
+                    "calls_ratio": ratio(ours["reads"] + ours["writes"], theirs["reads"] + theirs["writes"])
+                    if theirs["rc"] == 0
+                    else None,
+                }
+            )
+        at = f" at {latency} ms"
+        rerun = ours_t["rerun"]
+        if rerun and latency == latencies[0]:
+            target(
+                "no-change re-run makes zero write calls (side by side)",
+                rerun["writes"] == 0,
+                f"{rerun['writes']} writes",
+            )
+            per = rerun["reads"] / SIDE_BY_SIDE_RESOURCES
+            target(
+                "no-change re-run: at most 2 reads per resource",
+                per <= 2,
+                f"{rerun['reads']} reads / {SIDE_BY_SIDE_RESOURCES} resources = {per:.2f}",
+            )
+            if theirs_t["rerun"]:
+                target(
+                    "(community.aws) no-change re-run writes, for reference",
+                    True,
+                    f"{theirs_t['rerun']['writes']} writes: "
+                    + ", ".join(k for k in theirs_t["rerun"]["calls"] if not is_read(k)),
+                )
+        for phase in ("rerun", "cold"):
+            if ours_t[phase] and theirs_t[phase]:
+                target(
+                    f"our {phase} is faster than community.aws's{at}",
+                    ours_t[phase]["wall_s"] < theirs_t[phase]["wall_s"],
+                    f"{ours_t[phase]['wall_s']}s vs {theirs_t[phase]['wall_s']}s",
+                )
+        if ours_t["check"] and latency == latencies[0]:
+            target(
+                "--check on an empty account makes zero write calls and succeeds",
+                ours_t["check"]["writes"] == 0 and ours_t["check"]["rc"] == 0,
+                f"rc {ours_t['check']['rc']}, {ours_t['check']['writes']} writes",
+            )
+    stack_rerun = find(rows, section="stack", phase="rerun", latency_ms=0)
+    if stack_rerun:
+        target(
+            "dev stack: no-change re-run makes zero write calls",
+            stack_rerun["writes"] == 0,
+            f"{stack_rerun['writes']} writes, {stack_rerun['changed']} changed",
+        )
+    stack_check = find(rows, section="stack", phase="check", latency_ms=0)
+    if stack_check:
+        target(
+            "dev stack: --check on an empty account makes zero write calls",
+            stack_check["writes"] == 0,
+            f"{stack_check['writes']} writes, rc {stack_check['rc']}",
+        )
+
+    scale = [r for r in rows if r["section"] == "scale" and r["phase"] == "rerun" and r["strategy"] == "linear"]
+    if len(scale) >= 2:
+        scale.sort(key=lambda r: r["resources"])
+        small, large = scale[0], scale[-1]
+        added = large["resources"] - small["resources"]
+        per_resource_s = (large["wall_s"] - small["wall_s"]) / added
+        calls_by_op = {}
+        for row in scale:
+            for op, n in row["calls"].items():
+                calls_by_op.setdefault(op, {})[row["resources"]] = n
+        per_resource_calls = {
+            op: round((by.get(large["resources"], 0) - by.get(small["resources"], 0)) / added, 2)
+            for op, by in calls_by_op.items()
+        }
+        # A call that grows with the number of job definitions but is not about one job definition.
+        per_item_ops = {
+            "batch:DescribeJobDefinitions",
+            "batch:RegisterJobDefinition",
+            "batch:DeregisterJobDefinition",
+            "batch:TagResource",
+            "batch:UntagResource",
+        }
+        repeated = {op: v for op, v in per_resource_calls.items() if v > 0 and op not in per_item_ops}
+        steps = []
+        for a, b in zip(scale, scale[1:], strict=False):
+            steps.append(round((b["wall_s"] - a["wall_s"]) / (b["resources"] - a["resources"]), 3))
+        analysis["scale"] = {
+            "rerun_wall_s": {r["resources"]: r["wall_s"] for r in scale},
+            "rerun_calls": {r["resources"]: r["reads"] + r["writes"] for r in scale},
+            "per_added_resource_s": round(per_resource_s, 3),
+            "per_added_resource_s_by_step": steps,
+            "per_added_resource_calls": per_resource_calls,
+            "calls_repeated_per_resource_that_could_be_made_once": repeated,
+        }
+        target(
+            "scale: no call repeated per resource that could be made once", not repeated, json.dumps(per_resource_calls)
+        )
+        target(
+            "scale: re-run makes zero writes at every size",
+            all(r["writes"] == 0 for r in scale),
+            ", ".join(f"{r['resources']}: {r['writes']}" for r in scale),
+        )
+
+    for row in rows:
+        if row["strategy"] != "mitogen_linear":
+            continue
+        base = find(
+            rows,
+            section="stack" if row["section"] == "mitogen" else row["section"],
+            scenario=row["scenario"],
+            phase=row["phase"],
+            tool=row["tool"],
+            strategy="linear",
+            latency_ms=row["latency_ms"],
+        )
+        if base:
+            analysis["mitogen"].append(
+                {
+                    "scenario": row["scenario"],
+                    "phase": row["phase"],
+                    "linear_s": base["wall_s"],
+                    "mitogen_s": row["wall_s"],
+                    "ratio": ratio(row["wall_s"], base["wall_s"]),
+                    "mitogen_rc": row["rc"],
+                    "mitogen_error": row.get("error"),
+                    "same_calls": (row["reads"], row["writes"]) == (base["reads"], base["writes"]),
+                }
+            )
+    return analysis
+
+
+def is_read(operation):
+    op = operation.split(":", 1)[-1]
+    return op.startswith(("Describe", "List", "Get", "BatchGet", "Head", "Lookup"))
+
+
+# --------------------------------------------------------------------------------------------- output
+def table(headers, rows):
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h)) for i, h in enumerate(headers)]
+    line = "  ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True))
+    out = [line, "  ".join("-" * w for w in widths)]
+    for r in rows:
+        out.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)))
+    return "\n".join(out)
+
+
+def report(results):
+    rows = results["rows"]
+    lines = [
+        f"ondemand.batch benchmark ({results['started']}, {results['versions']['cpus']} CPUs, load "
+        f"{results['versions']['load_average_at_start']:.1f} at start; ansible-core "
+        f"{results['versions']['ansible-core']}, moto {results['versions']['moto']})",
+        "",
+    ]
+
+    def fmt_rc(r):
+        return "ok" if r["rc"] == 0 else f"FAILED ({(r.get('error') or '')[:60]})"
+
+    main = [r for r in rows if r["section"] in ("stack", "side_by_side", "mitogen", "jobs")]
+    if main:
+        lines.append("Runs (wall seconds: median of the repetitions; API calls counted by the emulator)")
+        lines.append(
+            table(
+                [
+                    "section",
+                    "scenario",
+                    "run",
+                    "tool",
+                    "strategy",
+                    "latency",
+                    "wall s",
+                    "n",
+                    "tasks",
+                    "changed",
+                    "reads",
+                    "writes",
+                    "result",
+                ],
+                [
+                    [
+                        r["section"],
+                        r["scenario"],
+                        r["phase"],
+                        r["tool"],
+                        r["strategy"],
+                        f"{r['latency_ms']}ms",
+                        f"{r['wall_s']:.2f}",
+                        r["repetitions"],
+                        r["tasks"],
+                        r["changed"],
+                        r["reads"],
+                        r["writes"],
+                        fmt_rc(r),
+                    ]
+                    for r in main
+                ],
+            )
+        )
+        lines.append("")
+    analysis = results["analysis"]
+    if analysis["side_by_side"]:
+        lines.append(
+            "Side by side: ondemand.batch / community.aws (EC2 compute environment + job queue + job definition)"
+        )
+        lines.append(
+            table(
+                [
+                    "run",
+                    "latency",
+                    "ours s",
+                    "theirs s",
+                    "time ratio",
+                    "ours r/w",
+                    "theirs r/w",
+                    "calls ratio",
+                    "theirs result",
+                ],
+                [
+                    [
+                        s["phase"],
+                        f"{s['latency_ms']}ms",
+                        f"{s['ours']['wall_s']:.2f}",
+                        f"{s['theirs']['wall_s']:.2f}",
+                        s["wall_ratio"] if s["wall_ratio"] is not None else "n/a",
+                        f"{s['ours']['reads']}/{s['ours']['writes']}",
+                        f"{s['theirs']['reads']}/{s['theirs']['writes']}",
+                        s["calls_ratio"] if s["calls_ratio"] is not None else "n/a",
+                        "ok" if s["theirs"]["rc"] == 0 else f"FAILED: {(s['theirs_error'] or '')[:70]}",
+                    ]
+                    for s in analysis["side_by_side"]
+                ],
+            )
+        )
+        lines.append("")
+    if analysis["scale"]:
+        sc = analysis["scale"]
+        lines.append("Scale: no-change re-run of N job definitions (one looped task)")
+        lines.append(
+            table(
+                ["N", "wall s", "API calls"],
+                [[n, f"{sc['rerun_wall_s'][n]:.2f}", sc["rerun_calls"][n]] for n in sc["rerun_wall_s"]],
+            )
+        )
+        lines.append(
+            f"cost per added job definition: {sc['per_added_resource_s']:.3f} s "
+            f"(per step: {', '.join(f'{s:.3f}' for s in sc['per_added_resource_s_by_step'])}), "
+            f"API calls per added job definition: {sc['per_added_resource_calls']}"
+        )
+        lines.append("")
+    if analysis["mitogen"]:
+        lines.append("Mitogen (strategy mitogen_linear) / default linear strategy")
+        lines.append(
+            table(
+                ["scenario", "run", "linear s", "mitogen s", "ratio", "same API calls", "mitogen result"],
+                [
+                    [
+                        m["scenario"],
+                        m["phase"],
+                        f"{m['linear_s']:.2f}",
+                        f"{m['mitogen_s']:.2f}",
+                        m["ratio"],
+                        m["same_calls"],
+                        "ok" if m["mitogen_rc"] == 0 else f"FAILED: {m['mitogen_error']}",
+                    ]
+                    for m in analysis["mitogen"]
+                ],
+            )
+        )
+        lines.append("")
+    if results.get("overhead"):
+        ov = results["overhead"]
+        lines.append(
+            f"Emulator overhead per API call: median of {ov['calls_per_operation']} boto3 calls over HTTP, "
+            "interleaved with the same calls to moto's bare server; and the emulator's WSGI layer alone "
+            "(identify, count, fault draw) timed in process"
+        )
+        lines.append(
+            table(
+                ["operation", "emulator ms", "moto ms", "difference ms", "emulator layer us (in process)"],
+                [
+                    [
+                        o["operation"],
+                        f"{o['emulator_median_ms']:.2f}",
+                        f"{o['moto_median_ms']:.2f}",
+                        f"{o['overhead_ms']:+.2f}",
+                        o["layer_us"],
+                    ]
+                    for o in ov["rows"]
+                ],
+            )
+        )
+        lines.append("")
+    if analysis["targets"]:
+        lines.append("Targets")
+        lines.append(
+            table(
+                ["", "target", "measured"],
+                [["MET " if t["met"] else "MISS", t["target"], t["measured"]] for t in analysis["targets"]],
+            )
+        )
+        lines.append("")
+    for note in results.get("notes", []):
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------- main
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
+    parser.add_argument("--skip", nargs="+", choices=SECTIONS, default=[], help="skip these sections")
+    parser.add_argument("--repeat", type=int, default=2, help="repetitions of the side-by-side runs (default 2)")
+    parser.add_argument("--array-size", type=int, default=1000, help="children of the array job (default 1000)")
+    parser.add_argument("--output", default=str(RESULTS), help="JSON results file (default bench/results.json)")
+    parser.add_argument("--verbose", action="store_true", help="print the output of failed runs")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    sections = [s for s in (args.only or SECTIONS) if s not in args.skip]
+    if shutil.which("ansible-playbook") is None:
+        os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    os.environ.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
+    notes = [
+        "ondemand.batch waits until a new compute environment or job queue is VALID (first poll after 1 s), as AWS "
+        "needs before the next step uses it; community.aws returns while they are still CREATING.",
+        "Wall times include ansible-playbook's own start-up and one module process per task (Mitogen keeps one).",
+    ]
+    results = {
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "versions": versions(),
+        "sections": sections,
+        "notes": notes,
+    }
+    workdir = Path(tempfile.mkdtemp(prefix="ondemand-bench-"))
+    log(f"starting a fresh emulator (log in {workdir})")
+    emulator = Emulator.start(workdir)
+    # SIGTERM (e.g. a CI timeout) stops the emulator too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    bench = Bench(emulator, workdir, verbose=args.verbose)
+    started = time.monotonic()
+    try:
+        emulator.configure(latency_ms=0, throttle_rate=0.0, error_rate=0.0, executor="local")
+        if "overhead" in sections:
+            results["overhead"] = section_overhead(bench, workdir)
+        if "side_by_side" in sections:
+            section_side_by_side(bench, args.repeat)
+        if "scale" in sections:
+            section_scale(bench)
+        has_stack = stack_available()
+        if not has_stack and ("stack" in sections or "mitogen" in sections):
+            results["notes"].append(
+                "the dev stack rows are missing: playbooks/deploy.yml or inventories/local does not exist yet"
+            )
+        if "stack" in sections and has_stack:
+            section_stack(bench)
+        if "mitogen" in sections:
+            results["mitogen"] = section_mitogen(bench, args.repeat, with_stack=has_stack)
+        if "jobs" in sections:
+            section_jobs(bench, args.array_size)
+    finally:
+        emulator.stop()
+        results["duration_s"] = round(time.monotonic() - started, 1)
+        results["raw_rows"] = bench.rows
+        results["rows"] = median_rows(bench.rows)
+        results["analysis"] = analyse(results["rows"])
+        Path(args.output).write_text(json.dumps(results, indent=2, default=str) + "\n")
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(report(results))
+    print(
+        f"\n{len(bench.rows)} measured runs in {results['duration_s']:.0f}s; JSON in "
+        f"{os.path.relpath(args.output, Path.cwd())}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
