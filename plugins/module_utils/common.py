@@ -30,6 +30,18 @@ def retry_decorator():
     )
 
 
+def paginate_items(call, result_key, **kwargs):
+    """Every item under ``result_key`` of a nextToken-paginated call, each page retried (aws_retry)."""
+    items = []
+    while True:
+        response = call(aws_retry=True, **kwargs)
+        items.extend(response.get(result_key) or [])
+        token = response.get("nextToken")
+        if not token:
+            return items
+        kwargs["nextToken"] = token
+
+
 class BatchModule(AnsibleAWSModule):
     """AnsibleAWSModule that reports ondemand.batch (name and version) in the AWS user agent."""
 

@@ -16,6 +16,7 @@ import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.ondemand.batch.plugins.module_utils.common import paginate_items
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
     BatchError,
     BatchErrorHandler,
@@ -245,14 +246,7 @@ def masked_request(request, secret_names):
 # ---------------------------------------------------------------------------------------------- look-ups
 @BatchErrorHandler.common_error_handler("describe job definitions")
 def describe_job_definitions(client, **kwargs):
-    definitions = []
-    while True:
-        response = client.describe_job_definitions(aws_retry=True, **kwargs)
-        definitions.extend(response.get("jobDefinitions", []))
-        token = response.get("nextToken")
-        if not token:
-            return definitions
-        kwargs["nextToken"] = token
+    return paginate_items(client.describe_job_definitions, "jobDefinitions", **kwargs)
 
 
 def resolve_job_definition(client, reference):

@@ -19,6 +19,7 @@ import re
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict, snake_dict_to_camel_dict
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import scrub_none_parameters
 
+from ansible_collections.ondemand.batch.plugins.module_utils.common import paginate_items
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchErrorHandler, BatchValidationError
 from ansible_collections.ondemand.batch.plugins.module_utils.tagging import ensure_tags, resulting_tags
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import (
@@ -749,17 +750,6 @@ def describe_result(definition):
 # --------------------------------------------------------------------------------------------- AWS calls
 
 
-def _paginate(call, result_key, **kwargs):
-    items = []
-    while True:
-        response = call(aws_retry=True, **kwargs)
-        items.extend(response.get(result_key) or [])
-        token = response.get("nextToken")
-        if not token:
-            return items
-        kwargs["nextToken"] = token
-
-
 def _newest_first(definitions):
     return sorted(definitions, key=lambda d: d.get("revision", 0), reverse=True)
 
@@ -770,7 +760,7 @@ def list_revisions(client, name, status="ACTIVE"):
     kwargs = {"jobDefinitionName": name}
     if status:
         kwargs["status"] = status
-    found = _paginate(client.describe_job_definitions, "jobDefinitions", **kwargs)
+    found = paginate_items(client.describe_job_definitions, "jobDefinitions", **kwargs)
     # Batch matches jobDefinitionName exactly, but never trust a filter we can check for free.
     return _newest_first([d for d in found if d.get("jobDefinitionName") == name])
 
@@ -785,11 +775,13 @@ def describe_job_definitions(client, names=None, status=None):
     """
     if not names:
         kwargs = {"status": status} if status else {}
-        return _paginate(client.describe_job_definitions, "jobDefinitions", **kwargs)
+        return paginate_items(client.describe_job_definitions, "jobDefinitions", **kwargs)
     found = []
     arns = [n for n in names if n.startswith("arn:")]
     for index in range(0, len(arns), 100):
-        page = _paginate(client.describe_job_definitions, "jobDefinitions", jobDefinitions=arns[index : index + 100])
+        page = paginate_items(
+            client.describe_job_definitions, "jobDefinitions", jobDefinitions=arns[index : index + 100]
+        )
         found.extend(d for d in page if not status or d.get("status") == status)
     revisions_by_name = {}
     for entry in (n for n in names if not n.startswith("arn:")):
@@ -800,7 +792,7 @@ def describe_job_definitions(client, names=None, status=None):
         kwargs = {"jobDefinitionName": name}
         if status:
             kwargs["status"] = status
-        for definition in _paginate(client.describe_job_definitions, "jobDefinitions", **kwargs):
+        for definition in paginate_items(client.describe_job_definitions, "jobDefinitions", **kwargs):
             if None in wanted or definition.get("revision") in wanted:
                 found.append(definition)
     unique = {}

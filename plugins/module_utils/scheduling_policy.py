@@ -11,6 +11,7 @@ element is the name. A policy's fair-share settings are compared in canonical fo
 import copy
 import re
 
+from ansible_collections.ondemand.batch.plugins.module_utils.common import paginate_items
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
     BatchError,
     BatchErrorHandler,
@@ -136,20 +137,9 @@ def name_from_arn(arn):
 # --------------------------------------------------------------------------------------------- AWS calls
 
 
-def _paginate(call, result_key, **kwargs):
-    items = []
-    while True:
-        response = call(aws_retry=True, **kwargs)
-        items.extend(response.get(result_key) or [])
-        token = response.get("nextToken")
-        if not token:
-            return items
-        kwargs["nextToken"] = token
-
-
 @BatchErrorHandler.list_error_handler("list scheduling policies", [])
 def list_policy_arns(client):
-    return [entry["arn"] for entry in _paginate(client.list_scheduling_policies, "schedulingPolicies")]
+    return [entry["arn"] for entry in paginate_items(client.list_scheduling_policies, "schedulingPolicies")]
 
 
 @BatchErrorHandler.list_error_handler("describe scheduling policies", [])
@@ -182,7 +172,7 @@ def get_policy(client, name):
 @BatchErrorHandler.list_error_handler("describe job queues", [])
 def queues_using(client, arn):
     """Names of the job queues whose scheduling policy is ``arn``."""
-    queues = _paginate(client.describe_job_queues, "jobQueues")
+    queues = paginate_items(client.describe_job_queues, "jobQueues")
     return sorted(q["jobQueueName"] for q in queues if q.get("schedulingPolicyArn") == arn)
 
 

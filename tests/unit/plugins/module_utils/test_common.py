@@ -84,3 +84,15 @@ def test_retried_codes_cover_every_service_we_call():
         "ServiceUnavailable",
     ):
         assert AWSRetry.found(code, common.EXTRA_RETRY_CODES), code
+
+
+def test_paginate_items_follows_next_token_and_retries_each_page():
+    pages = {None: {"things": [1, 2], "nextToken": "t1"}, "t1": {"things": [3]}}
+    calls = []
+
+    def describe(aws_retry, **kwargs):
+        calls.append((aws_retry, kwargs))
+        return pages[kwargs.get("nextToken")]
+
+    assert common.paginate_items(describe, "things", status="ACTIVE") == [1, 2, 3]
+    assert calls == [(True, {"status": "ACTIVE"}), (True, {"status": "ACTIVE", "nextToken": "t1"})]
