@@ -243,6 +243,8 @@ ROLE_ARN_RE = re.compile(r"^arn:(aws[a-z-]*):iam::\d{12}:role/[\w+=,.@/-]+$")
 SQS_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?$")
 NAME_RE = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")
 REVISION_RE = re.compile(r":[0-9]+$")
+# SubmitJob's shareIdentifier: up to 255 alphanumerics (a scheduling policy may add a trailing '*', a job not).
+SHARE_IDENTIFIER_RE = re.compile(r"^[A-Za-z0-9]{1,255}$")
 
 
 def validate_schedule_params(params, warn=None):
@@ -258,11 +260,21 @@ def validate_schedule_params(params, warn=None):
         if not params.get(field):
             raise BatchValidationError(field, "is required with state=present")
     validate_schedule_expression(params["schedule_expression"], backend)
-    scheduler_only = ("timezone", "flexible_time_window", "start_date", "end_date", "delete_after_completion")
+    scheduler_only = {
+        "timezone": "EventBridge rules run in UTC",
+        "flexible_time_window": "EventBridge rules have no time window",
+        "start_date": "EventBridge rules have no start date",
+        "end_date": "EventBridge rules have no end date",
+        "delete_after_completion": "EventBridge rules are never deleted by AWS",
+        # BatchParameters of an EventBridge target has no share identifier: such a rule cannot submit to a
+        # fair-share queue (SubmitJob then fails); Scheduler's universal target passes SubmitJob's own fields.
+        "share_identifier": "EventBridge rule targets cannot pass a share identifier",
+        "scheduling_priority_override": "EventBridge rule targets cannot pass a scheduling priority",
+    }
     if backend != "scheduler":
-        for field in scheduler_only:
-            if params.get(field):
-                raise BatchValidationError(field, "needs backend: scheduler (EventBridge rules run in UTC, without it)")
+        for field, reason in scheduler_only.items():
+            if params.get(field) not in (None, False, 0, ""):
+                raise BatchValidationError(field, f"needs backend: scheduler ({reason})")
     elif params.get("tags"):
         raise BatchValidationError("tags", "EventBridge Scheduler schedules take no tags; use backend: events")
     validate_timezone(params.get("timezone"), warn)
@@ -315,6 +327,15 @@ def validate_schedule_params(params, warn=None):
             raise BatchValidationError(
                 "environment", f"names starting with AWS_BATCH are reserved by AWS Batch ({key})"
             )
+    share = params.get("share_identifier")
+    if share is not None and not SHARE_IDENTIFIER_RE.match(share):
+        raise BatchValidationError(
+            "share_identifier",
+            f"must be 1-255 letters and digits, the share a fair-share policy knows (got {share!r})",
+        )
+    priority = params.get("scheduling_priority_override")
+    if priority is not None and not 0 <= priority <= 9999:
+        raise BatchValidationError("scheduling_priority_override", f"must be 0-9999 (got {priority})")
     if params.get("vcpus") is not None and params["vcpus"] <= 0:
         raise BatchValidationError("vcpus", f"must be greater than 0 (got {params['vcpus']})")
     if params.get("memory") is not None and params["memory"] < 1:
@@ -393,6 +414,10 @@ def scheduler_target(params):
         submit["ArrayProperties"] = {"Size": params["array_size"]}
     if params.get("retry_attempts"):
         submit["RetryStrategy"] = {"Attempts": params["retry_attempts"]}
+    if params.get("share_identifier"):
+        submit["ShareIdentifier"] = params["share_identifier"]
+    if params.get("scheduling_priority_override") is not None:
+        submit["SchedulingPriorityOverride"] = params["scheduling_priority_override"]
     if params.get("parameters"):
         submit["Parameters"] = {str(k): str(v) for k, v in params["parameters"].items()}
     overrides = _pascal_overrides(params)
@@ -509,6 +534,8 @@ def describe_target(target):
         "job_name": batch.get("JobName") or job_input.get("JobName"),
         "array_size": array.get("Size"),
         "retry_attempts": strategy.get("Attempts"),
+        "share_identifier": job_input.get("ShareIdentifier"),
+        "scheduling_priority_override": job_input.get("SchedulingPriorityOverride"),
         "parameters": job_input.get("Parameters") or {},
         "command": overrides.get("Command"),
         "environment": {e.get("Name"): e.get("Value") for e in overrides.get("Environment") or []},

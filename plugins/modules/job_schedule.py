@@ -122,6 +122,18 @@ options:
       - Attempts of each submitted job (1-10).
     type: int
     aliases: [attempts]
+  share_identifier:
+    description:
+      - Fair-share identifier of the submitted jobs; required by AWS Batch when the queue has a scheduling
+        policy (1-255 letters and digits).
+      - O(backend=scheduler) only. The Batch target of an EventBridge rule cannot pass it, so a rule cannot
+        submit to a fair-share queue.
+    type: str
+  scheduling_priority_override:
+    description:
+      - Scheduling priority of the submitted jobs in a fair-share queue (0-9999); overrides the job definition's.
+      - O(backend=scheduler) only.
+    type: int
   parameters:
     description:
       - Parameters of the submitted jobs (the C(Ref::) placeholders of the job definition).
@@ -288,7 +300,8 @@ schedule:
     target:
       description:
         - The job the schedule submits. Keys are C(id), C(arn), C(role_arn), C(job_queue), C(job_definition),
-          C(job_name), C(array_size), C(retry_attempts), C(parameters), C(command), C(environment), C(vcpus),
+          C(job_name), C(array_size), C(retry_attempts), C(share_identifier),
+          C(scheduling_priority_override), C(parameters), C(command), C(environment), C(vcpus),
           C(memory), C(retry_policy) (C(maximum_retry_attempts), C(maximum_event_age)), C(dead_letter_arn)
           and C(input) (the JSON sent to AWS Batch).
       type: dict
@@ -350,6 +363,8 @@ def argument_spec():
         "job_name": {"type": "str"},
         "array_size": {"type": "int"},
         "retry_attempts": {"type": "int", "aliases": ["attempts"]},
+        "share_identifier": {"type": "str"},
+        "scheduling_priority_override": {"type": "int"},
         "parameters": {"type": "dict"},
         "command": {"type": "list", "elements": "str"},
         "environment": {"type": "dict"},

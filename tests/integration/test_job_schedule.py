@@ -141,6 +141,10 @@ def test_rule_create_rerun_change_disable_delete(fast, playbook, stack):
     assert [r["Name"] for r in events.list_rules()["Rules"]] == []
 
 
+# A one-time run onto a fair-share queue: Scheduler passes SubmitJob's share identifier and priority.
+ONCE = {"delete_after_completion": True, "share_identifier": "blue", "scheduling_priority_override": 5}
+
+
 def test_scheduler_backend_with_a_time_zone(fast, playbook, stack):
     scheduler = fast.client("scheduler")
     args = {
@@ -161,7 +165,7 @@ def test_scheduler_backend_with_a_time_zone(fast, playbook, stack):
             schedule("Create", args),
             schedule(
                 "One-time run",
-                dict(args, name="t-once", schedule_expression="at(2030-01-31T02:00:00)", delete_after_completion=True),
+                dict(args, name="t-once", schedule_expression="at(2030-01-31T02:00:00)", **ONCE),
             ),
         )
     )
@@ -183,6 +187,9 @@ def test_scheduler_backend_with_a_time_zone(fast, playbook, stack):
     once = scheduler.get_schedule(Name="t-once")
     assert once["ScheduleExpression"] == "at(2030-01-31T02:00:00)"
     assert once["ActionAfterCompletion"] == "DELETE"
+    submitted = json.loads(once["Target"]["Input"])
+    assert (submitted["ShareIdentifier"], submitted["SchedulingPriorityOverride"]) == ("blue", 5)
+    assert created.task("One-time run")["schedule"]["target"]["share_identifier"] == "blue"
 
     fast.reset_stats()
     rerun = playbook(
@@ -190,7 +197,7 @@ def test_scheduler_backend_with_a_time_zone(fast, playbook, stack):
             schedule("Again", args),
             schedule(
                 "Once again",
-                dict(args, name="t-once", schedule_expression="at(2030-01-31T02:00:00)", delete_after_completion=True),
+                dict(args, name="t-once", schedule_expression="at(2030-01-31T02:00:00)", **ONCE),
             ),
         )
     )
@@ -216,6 +223,7 @@ def test_bad_schedules_are_refused_before_any_call(fast, playbook, stack):
         "Plural for one": dict(base, schedule_expression="rate(1 hours)"),
         "Pinned revision": dict(base, job_definition="t-jd:6"),
         "Unknown zone": {**base, "backend": "scheduler", "tags": None, "timezone": "Europe/Atlantis"},
+        "Share on a rule": dict(base, share_identifier="blue"),
     }
     result = playbook(play(*(schedule(name, args, ignore_errors=True) for name, args in cases.items())))
     messages = {name: result.task(name)["msg"] for name in cases}
@@ -224,4 +232,5 @@ def test_bad_schedules_are_refused_before_any_call(fast, playbook, stack):
     assert "write rate(1 hour)" in messages["Plural for one"]
     assert "without a revision (t-jd)" in messages["Pinned revision"]
     assert "timezone: must be an IANA time zone name" in messages["Unknown zone"]
+    assert "share_identifier: needs backend: scheduler" in messages["Share on a rule"]
     assert fast.stats()["calls"] == {}

@@ -155,6 +155,11 @@ def params(**overrides):
         ({"schedule_expression": None}, "schedule_expression", "required"),
         ({"role_arn": None}, "role_arn", "required"),
         ({"job_name": "-starts-with-hyphen"}, "job_name", "starting with a letter"),
+        ({"share_identifier": "blue"}, "share_identifier", "needs backend: scheduler"),
+        ({"scheduling_priority_override": 5}, "scheduling_priority_override", "needs backend: scheduler"),
+        ({"backend": "scheduler", "share_identifier": "blue*"}, "share_identifier", "letters and digits"),
+        ({"backend": "scheduler", "share_identifier": "x" * 256}, "share_identifier", "1-255"),
+        ({"backend": "scheduler", "scheduling_priority_override": 10000}, "scheduling_priority_override", "0-9999"),
     ],
 )
 def test_schedule_params_are_checked_before_any_call(overrides, field, fragment):
@@ -241,6 +246,17 @@ def test_scheduler_target_is_the_universal_submit_job_target():
     assert request["FlexibleTimeWindow"] == {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 15}
     assert request["State"] == "ENABLED"
     assert request["ActionAfterCompletion"] == "NONE"
+
+
+def test_scheduler_target_submits_to_a_fair_share_queue():
+    params_ = params(backend="scheduler", share_identifier="blue", scheduling_priority_override=0)
+    schedule.validate_schedule_params(params_)
+    submitted = json.loads(schedule.scheduler_target(params_)["Input"])
+    assert (submitted["ShareIdentifier"], submitted["SchedulingPriorityOverride"]) == ("blue", 0)
+    described = schedule.describe_target(schedule.scheduler_target(params_))
+    assert (described["share_identifier"], described["scheduling_priority_override"]) == ("blue", 0)
+    plain = schedule.describe_target(schedule.scheduler_target(params(backend="scheduler")))
+    assert (plain["share_identifier"], plain["scheduling_priority_override"]) == (None, None)
 
 
 def test_scheduler_target_follows_the_partition_of_the_role():
