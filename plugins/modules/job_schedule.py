@@ -316,16 +316,21 @@ schedule:
 
 import copy  # noqa: E402
 
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import (  # noqa: E402
-    ansible_dict_to_boto3_tag_list,
-    boto3_tag_list_to_ansible_dict,
-)
-
 from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import (  # noqa: E402
     BatchError,
     BatchErrorHandler,
     BatchValidationError,
+)
+from ansible_collections.ondemand.batch.plugins.module_utils.events import (  # noqa: E402
+    delete_rule,
+    describe_rule,
+    list_rule_tags,
+    list_targets,
+    put_rule,
+    put_target,
+    remove_target,
+    update_rule_tags,
 )
 from ansible_collections.ondemand.batch.plugins.module_utils.job import (  # noqa: E402
     describe_job_definitions,
@@ -411,71 +416,6 @@ def check_job_inputs(batch, params, check_mode, warn):
 
 
 # ---------------------------------------------------------------------------------------------- events
-@BatchErrorHandler.list_error_handler("describe rule", default_value=None)
-def describe_rule(events, name):
-    return events.describe_rule(Name=name, aws_retry=True)
-
-
-@BatchErrorHandler.list_error_handler("list targets of rule", default_value=[])
-def list_targets(events, name):
-    targets = []
-    request = {"Rule": name}
-    while True:
-        response = events.list_targets_by_rule(aws_retry=True, **request)
-        targets.extend(response.get("Targets", []))
-        if not response.get("NextToken"):
-            return targets
-        request["NextToken"] = response["NextToken"]
-
-
-@BatchErrorHandler.list_error_handler("list tags of rule", default_value={})
-def list_rule_tags(events, arn):
-    return boto3_tag_list_to_ansible_dict(
-        events.list_tags_for_resource(ResourceARN=arn, aws_retry=True).get("Tags", [])
-    )
-
-
-def _check_failed_entries(response, action):
-    if response.get("FailedEntryCount"):
-        entries = response.get("FailedEntries", [])
-        detail = "; ".join(f"{e.get('TargetId')}: {e.get('ErrorCode')} {e.get('ErrorMessage')}" for e in entries)
-        raise BatchError(message=f"Failed to {action}: {detail}")
-
-
-@BatchErrorHandler.common_error_handler("write rule")
-def put_rule(events, rule):
-    return events.put_rule(aws_retry=True, **rule)
-
-
-@BatchErrorHandler.common_error_handler("write rule target")
-def put_target(events, name, target):
-    _check_failed_entries(events.put_targets(Rule=name, Targets=[target], aws_retry=True), "write the rule's target")
-
-
-@BatchErrorHandler.common_error_handler("update rule tags")
-def update_rule_tags(events, arn, to_set, to_unset):
-    if to_unset:
-        events.untag_resource(ResourceARN=arn, TagKeys=to_unset, aws_retry=True)
-    if to_set:
-        events.tag_resource(ResourceARN=arn, Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True)
-
-
-@BatchErrorHandler.deletion_error_handler("delete rule")
-def delete_rule(events, name, target_id, remove_target):
-    if remove_target:
-        _check_failed_entries(
-            events.remove_targets(Rule=name, Ids=[target_id], aws_retry=True), "remove the rule's target"
-        )
-    events.delete_rule(Name=name, aws_retry=True)
-    return True
-
-
-@BatchErrorHandler.deletion_error_handler("remove rule target")
-def remove_target(events, name, target_id):
-    _check_failed_entries(events.remove_targets(Rule=name, Ids=[target_id], aws_retry=True), "remove the rule's target")
-    return True
-
-
 def render_rule(rule, target, tags, other_ids):
     if not rule:
         return None
@@ -516,7 +456,9 @@ def ensure_rule(events, batch, params, check_mode, warn):
             warn(f"Rule {name} left alone: it has only targets this module does not own ({', '.join(sorted(others))})")
             return False, before, {"before": before, "after": before}
         if not check_mode:
-            delete_rule(events, name, target_id, ours is not None)
+            if ours:
+                remove_target(events, name, target_id)
+            delete_rule(events, name)
         return True, None, {"before": before, "after": {}}
 
     queue_arn = check_job_inputs(batch, params, check_mode, warn)
@@ -538,10 +480,8 @@ def ensure_rule(events, batch, params, check_mode, warn):
     if rule_changes:
         changed = True
         if not check_mode:
-            request = dict(desired_rule)
-            if current is None and params.get("tags"):
-                request["Tags"] = ansible_dict_to_boto3_tag_list(params["tags"])
-            arn = put_rule(events, request).get("RuleArn") or arn
+            tags_on_create = params.get("tags") if current is None else None
+            arn = put_rule(events, dict(desired_rule), tags_on_create).get("RuleArn") or arn
     if comparable_target(ours) != comparable_target(desired_target):
         changed = True
         if not check_mode:

@@ -1,0 +1,377 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ondemand.batch project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: job_alert
+short_description: Send AWS Batch job state changes of given job queues to a target through an EventBridge rule
+version_added: 0.1.0
+description:
+  - Send AWS Batch job state changes of given job queues to a target (an SNS topic) through an EventBridge rule.
+  - Creates, updates, disables or deletes an EventBridge rule that matches C(Batch Job State Change) events of
+    source C(aws.batch) whose status is one of O(statuses), on the job queues O(job_queues) (every queue of the
+    account when empty), and one target of that rule, O(target_arn), that receives a message made by an input
+    transformer (O(input_template), O(input_paths)).
+  - The module owns B(one) target of the rule, the one with the ID O(target_id). It never changes or removes
+    other targets of the rule. With O(state=absent) it removes its target and deletes the rule only when no other
+    target is left; a rule that still has other targets is kept (with a warning).
+  - Idempotent. Nothing is written when the rule, its target and its tags already match. The event pattern is
+    compared as EventBridge reads it (the order of statuses and queues does not matter).
+  - Names, ARNs, statuses, the input template and tags are checked before any AWS call. A bad value is refused
+    with a message that names the option, the rule it breaks and the alert rule.
+  - Why not M(amazon.aws.cloudwatchevent_rule)? It cannot tag the rule, has no check mode and removes every
+    target it does not list.
+author:
+  - ondemand.batch contributors (@ondemand)
+options:
+  name:
+    description:
+      - Name of the EventBridge rule. 1-64 letters, digits, C(.), C(-) and C(_).
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates or updates the rule and its target, V(absent) removes them.
+    type: str
+    choices: [present, absent]
+    default: present
+  enabled:
+    description:
+      - Whether the rule sends alerts. V(false) keeps the rule, disabled.
+    type: bool
+    default: true
+  description:
+    description:
+      - Description of the rule (at most 512 characters). Left out, the current description is kept.
+    type: str
+  job_queues:
+    description:
+      - ARNs of the job queues whose jobs are watched, V(arn:aws:batch:REGION:ACCOUNT:job-queue/NAME). Batch events
+        carry the queue's ARN, so names are refused.
+      - An empty list watches every job queue of the account and region.
+    type: list
+    elements: str
+    default: []
+    aliases: [queues]
+  statuses:
+    description:
+      - Job statuses that raise an alert. At least one.
+    type: list
+    elements: str
+    choices: [SUBMITTED, PENDING, RUNNABLE, STARTING, RUNNING, SUCCEEDED, FAILED]
+    default: [FAILED]
+  target_arn:
+    description:
+      - ARN of the SNS topic (or SQS queue) that receives the alerts. Its policy must let C(events.amazonaws.com)
+        publish (send) to it.
+      - Required with O(state=present).
+    type: str
+    aliases: [topic_arn]
+  target_id:
+    description:
+      - ID of the rule's target that this module owns. 1-64 letters, digits, C(.), C(-) and C(_).
+    type: str
+    default: job-alert
+  input_template:
+    description:
+      - EventBridge's input template for the target, verbatim. A text message is one JSON string, in double quotes;
+        C(<key>) placeholders are filled from O(input_paths) (and EventBridge's own C(<aws.events.rule-name>),
+        C(<aws.events.rule-arn>), C(<aws.events.event.json>), ...).
+      - 'Defaults to V("Batch job <job> (<id>\) on <queue> is <status>: <reason>"), quotes included.'
+      - An empty string sends the whole event instead (then leave O(input_paths) out).
+    type: str
+  input_paths:
+    description:
+      - Placeholder names of O(input_template) and the JSON paths into the event that fill them.
+      - Defaults to V(job=$.detail.jobName), V(id=$.detail.jobId), V(queue=$.detail.jobQueue),
+        V(status=$.detail.status) and V(reason=$.detail.statusReason).
+    type: dict
+    aliases: [input_paths_map]
+  event_bus_name:
+    description:
+      - Name or ARN of the event bus of the rule. AWS Batch sends its events to the default bus.
+    type: str
+    default: default
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+notes:
+  - Check mode makes no write call and reports the same C(changed) and result as a real run would, creation
+    included (the rule's ARN is predicted with STS C(GetCallerIdentity)). With C(--diff), it also returns the rule
+    before and after.
+  - O(tags) are set when the rule is created and compared afterwards (C(ListTagsForResource)); O(purge_tags)
+    removes tags not listed, only when O(tags) is given.
+"""
+
+EXAMPLES = r"""
+- name: Mail the failed jobs of two queues (through the topic's e-mail subscription)
+  ondemand.batch.job_alert:
+    name: dev-carbon-job-failed
+    description: Failed jobs of dev-carbon
+    job_queues:
+      - arn:aws:batch:eu-west-1:123456789012:job-queue/dev-carbon-jq
+      - arn:aws:batch:eu-west-1:123456789012:job-queue/dev-carbon-jq-spot
+    statuses: [FAILED]
+    target_arn: arn:aws:sns:eu-west-1:123456789012:dev-carbon-alerts
+    tags:
+      ondemand:stack: dev-carbon
+
+- name: Tell a queue consumer about every finished job of the account, with the whole event
+  ondemand.batch.job_alert:
+    name: all-jobs-done
+    statuses: [SUCCEEDED, FAILED]
+    target_arn: arn:aws:sqs:eu-west-1:123456789012:batch-job-events
+    target_id: job-events
+    input_template: ""
+
+- name: A shorter message
+  ondemand.batch.job_alert:
+    name: dev-carbon-job-failed
+    job_queues:
+      - arn:aws:batch:eu-west-1:123456789012:job-queue/dev-carbon-jq
+    target_arn: arn:aws:sns:eu-west-1:123456789012:dev-carbon-alerts
+    input_template: '"<job> failed: <reason> (rule <aws.events.rule-name>)"'
+    input_paths:
+      job: $.detail.jobName
+      reason: $.detail.statusReason
+
+- name: Pause the alerts
+  ondemand.batch.job_alert:
+    name: dev-carbon-job-failed
+    enabled: false
+    job_queues:
+      - arn:aws:batch:eu-west-1:123456789012:job-queue/dev-carbon-jq
+    target_arn: arn:aws:sns:eu-west-1:123456789012:dev-carbon-alerts
+
+- name: Remove the alert (its target, then the rule unless other targets are left)
+  ondemand.batch.job_alert:
+    name: dev-carbon-job-failed
+    state: absent
+"""
+
+RETURN = r"""
+job_alert:
+  description:
+    - The rule as it is after the task (or would be, in check mode).
+    - Null when the rule does not exist (anymore). After O(state=absent) on a rule that other targets keep, the
+      rule without this module's target.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Name of the rule.
+      type: str
+      sample: dev-carbon-job-failed
+    arn:
+      description: ARN of the rule (predicted in check mode).
+      type: str
+      sample: arn:aws:events:eu-west-1:123456789012:rule/dev-carbon-job-failed
+    event_bus_name:
+      description: Name of the rule's event bus.
+      type: str
+      sample: default
+    state:
+      description: C(ENABLED) or C(DISABLED).
+      type: str
+    enabled:
+      description: Whether the rule sends alerts.
+      type: bool
+    description:
+      description: Description of the rule (empty when none).
+      type: str
+    event_pattern:
+      description: The rule's event pattern.
+      type: dict
+      sample:
+        source: [aws.batch]
+        detail-type: [Batch Job State Change]
+        detail:
+          status: [FAILED]
+          jobQueue: [arn:aws:batch:eu-west-1:123456789012:job-queue/dev-carbon-jq]
+    statuses:
+      description: Job statuses the rule matches, in the order a job passes them.
+      type: list
+      elements: str
+      sample: [FAILED]
+    job_queues:
+      description: ARNs of the watched job queues, sorted. Empty when every queue is watched.
+      type: list
+      elements: str
+    target:
+      description: The target this module owns. Null when the rule has none with O(target_id).
+      type: dict
+      contains:
+        id:
+          description: ID of the target.
+          type: str
+          sample: job-alert
+        arn:
+          description: ARN of the topic or queue.
+          type: str
+        input_transformer:
+          description:
+            - C(input_paths_map) and C(input_template) of the message. Null when the whole event is sent.
+          type: dict
+    other_target_ids:
+      description: IDs of the rule's targets that this module does not own, and left alone.
+      type: list
+      elements: str
+    tags:
+      description: Tags of the rule.
+      type: dict
+      sample:
+        ondemand:stack: dev-carbon
+"""
+
+from ansible_collections.ondemand.batch.plugins.module_utils.alert import (  # noqa: E402
+    JOB_STATUSES,
+    comparable_rule,
+    comparable_target,
+    desired_rule,
+    desired_target,
+    render_alert,
+    rule_arn,
+    validate_alert_params,
+)
+from ansible_collections.ondemand.batch.plugins.module_utils.common import (  # noqa: E402
+    BatchModule,
+    get_caller_identity,
+)
+from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.events import (  # noqa: E402
+    DEFAULT_EVENT_BUS,
+    delete_rule,
+    describe_rule,
+    list_rule_tags,
+    list_targets,
+    put_rule,
+    put_target,
+    remove_target,
+    update_rule_tags,
+)
+from ansible_collections.ondemand.batch.plugins.module_utils.tagging import resulting_tags, tag_changes  # noqa: E402
+
+
+def argument_spec():
+    return {
+        "name": {"type": "str", "required": True},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "enabled": {"type": "bool", "default": True},
+        "description": {"type": "str"},
+        "job_queues": {"type": "list", "elements": "str", "default": [], "aliases": ["queues"]},
+        "statuses": {"type": "list", "elements": "str", "choices": list(JOB_STATUSES), "default": ["FAILED"]},
+        "target_arn": {"type": "str", "aliases": ["topic_arn"]},
+        "target_id": {"type": "str", "default": "job-alert"},
+        "input_template": {"type": "str"},
+        "input_paths": {"type": "dict", "aliases": ["input_paths_map"]},
+        "event_bus_name": {"type": "str", "default": DEFAULT_EVENT_BUS},
+        "tags": {"type": "dict", "aliases": ["resource_tags"]},
+        "purge_tags": {"type": "bool", "default": True},
+    }
+
+
+def ensure_absent(events, params, check_mode, warn):
+    """Remove our target, then the rule unless other targets are left. Returns (changed, job_alert, diff)."""
+    name, target_id, bus = params["name"], params["target_id"], params["event_bus_name"]
+    current = describe_rule(events, name, bus)
+    if not current:
+        return False, None, {"before": {}, "after": {}}
+    targets = list_targets(events, name, bus)
+    ours = next((t for t in targets if t.get("Id") == target_id), None)
+    others = [t["Id"] for t in targets if t.get("Id") != target_id]
+    tags = list_rule_tags(events, current["Arn"])
+    before = render_alert(current, ours, tags, others, bus)
+    if others:
+        listed = ", ".join(sorted(others))
+        if ours is None:
+            warn(f"Rule {name} left alone: it has only targets this module does not own ({listed})")
+            return False, before, {"before": before, "after": before}
+        if not check_mode:
+            remove_target(events, name, target_id, bus)
+        warn(f"Rule {name} kept: it has targets this module does not own ({listed}); only {target_id} was removed")
+        after = render_alert(current, None, tags, others, bus)
+        return True, after, {"before": before, "after": after}
+    if not check_mode:
+        if ours is not None:
+            remove_target(events, name, target_id, bus)
+        delete_rule(events, name, bus)
+    return True, None, {"before": before, "after": {}}
+
+
+def ensure_present(events, params, check_mode, predict_arn):
+    """Create or update the rule, our target and the tags. Returns (changed, job_alert, diff).
+
+    ``predict_arn()`` gives the ARN of a rule that check mode does not create.
+    """
+    name, bus = params["name"], params["event_bus_name"]
+    current = describe_rule(events, name, bus)
+    targets = list_targets(events, name, bus) if current else []
+    ours = next((t for t in targets if t.get("Id") == params["target_id"]), None)
+    others = [t["Id"] for t in targets if t.get("Id") != params["target_id"]]
+    current_tags = list_rule_tags(events, current["Arn"]) if current else {}
+
+    rule = desired_rule(params, current)
+    target = desired_target(params)
+    changed = False
+    arn = (current or {}).get("Arn")
+    if current is None or comparable_rule(current) != comparable_rule(rule):
+        changed = True
+        if check_mode:
+            arn = arn or predict_arn()
+        else:
+            response = put_rule(events, rule, tags=params.get("tags") if current is None else None)
+            arn = response.get("RuleArn") or arn
+    if comparable_target(ours) != comparable_target(target):
+        changed = True
+        if not check_mode:
+            put_target(events, name, target, bus)
+    if current is None:
+        tags = dict(params.get("tags") or {})
+    else:
+        to_set, to_unset = tag_changes(current_tags, params.get("tags"), params["purge_tags"])
+        if to_set or to_unset:
+            changed = True
+            if not check_mode:
+                update_rule_tags(events, arn, to_set, to_unset)
+        tags = resulting_tags(current_tags, params.get("tags"), params["purge_tags"])
+
+    before = render_alert(current, ours, current_tags, others, bus) or {}
+    after_rule = dict(rule, Arn=arn)
+    after = render_alert(after_rule, target, tags, others, bus)
+    return changed, after, {"before": before, "after": after}
+
+
+def main():
+    module = BatchModule(
+        argument_spec=argument_spec(),
+        supports_check_mode=True,
+        required_if=[("state", "present", ["target_arn"])],
+    )
+    params = module.params
+
+    def predict_arn():
+        identity = get_caller_identity(module.retrying_client("sts"))
+        partition = identity["Arn"].split(":")[1]
+        return rule_arn(partition, module.region, identity["Account"], params["event_bus_name"], params["name"])
+
+    try:
+        validate_alert_params(params)
+        events = module.retrying_client("events")
+        if params["state"] == "absent":
+            changed, alert, diff = ensure_absent(events, params, module.check_mode, module.warn)
+        else:
+            changed, alert, diff = ensure_present(events, params, module.check_mode, predict_arn)
+    except BatchError as e:
+        module.fail_json_aws_error(e)
+    result = {"changed": changed, "job_alert": alert}
+    if module._diff:
+        result["diff"] = diff
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
