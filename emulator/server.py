@@ -28,6 +28,9 @@ def create_app(controls=None):
     from emulator.batch.install import install
 
     install()
+    from emulator import tagging
+
+    tagging.install()
     from moto.core.base_backend import BackendDict
     from moto.core.model_instances import reset_model_data
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app

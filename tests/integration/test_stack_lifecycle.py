@@ -10,6 +10,7 @@ import os
 import uuid
 
 import pytest
+import yaml
 
 from tests.integration.support.emulator import ROOT, Emulator, endpoint_from_environment
 from tests.integration.support.playbook import run_playbook
@@ -188,9 +189,52 @@ def test_drift_is_predicted_in_check_mode_and_repaired_exactly(stack, deployed):
     stack.check("present", job=False)
 
 
+def inventory_vars(name):
+    return yaml.safe_load((INVENTORY / "group_vars" / "all" / f"{name}.yml").read_text())
+
+
+# The tasks that remove what prune found: every one of them reports a change in a prune run, predicted in check mode.
+PRUNE_TASKS = {
+    "Remove the secrets of the stack that the model no longer has",
+    "Deregister every revision of the job definitions",
+    "Delete the scheduling policies",
+    "Delete the log groups",
+    "Remove the IAM roles of the stack that the model no longer has",
+    "Delete the orphaned schedules (rule and Batch target)",
+    "Delete the orphaned alert rules (target alerts-topic, then the rule)",
+    "Delete the orphaned alert topics and their subscriptions",
+}
+
+
+def prune_reports(result):
+    """The messages of the tasks that report what prune found (iam, secrets, batch, eventbridge), as one string."""
+    messages = []
+    for task in result.tasks():
+        if task["task"]["name"].split(" : ", 1)[-1].startswith("Report "):
+            messages.append(str(task["hosts"].get("localhost", {}).get("msg", "")))
+    return "\n".join(messages)
+
+
 def test_prune_lists_then_removes_only_this_stacks_tagged_leftovers(stack, deployed):
     batch, iam = stack.emulator.client("batch"), stack.emulator.client("iam")
+    secrets, events = stack.emulator.client("secretsmanager"), stack.emulator.client("events")
+    sns, logs = stack.emulator.client("sns"), stack.emulator.client("logs")
     suffix = uuid.uuid4().hex[:6]
+    old_secret = f"/carbon/local/eu-west-1/OLD_{suffix}"
+    old_schedule = f"{STACK}-old-daily-{suffix}"
+    old_rule, old_topic = f"{STACK}-old-failed-{suffix}", f"{STACK}-old-alerts-{suffix}"
+    old_log_group = f"{check_stack.LOG_GROUP}-old-{suffix}"
+
+    # An older model, deployed by the roles: one more secret and schedule, the alerts under other names.
+    schedules = inventory_vars("eventbridge")["eventbridge_schedules"]
+    older = {
+        "secrets_secrets": inventory_vars("secrets")["secrets_secrets"] + [{"name": f"OLD_{suffix}"}],
+        "eventbridge_schedules": schedules + [{**schedules[0], "name": f"old-daily-{suffix}"}],
+        "eventbridge_alerts_topic_name": old_topic,
+        "eventbridge_alerts_rule_name": old_rule,
+    }
+    assert_ok(stack.deploy(extra_vars=older))
+
     container = {
         "image": "busybox",
         "command": ["true"],
@@ -207,35 +251,105 @@ def test_prune_lists_then_removes_only_this_stacks_tagged_leftovers(stack, deplo
         AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
         Tags=[{"Key": TAG, "Value": STACK}],
     )
-    # Not this stack's: untagged, or another stack's. Prune must never touch them.
+    logs.create_log_group(logGroupName=old_log_group, tags={TAG: STACK})
+    # Not this stack's: untagged, or another stack's (same tag key, another value). Prune must never touch them.
     batch.register_job_definition(
         jobDefinitionName=f"{STACK}-manual-{suffix}", type="container", containerProperties=container
     )
     batch.register_job_definition(
         jobDefinitionName=f"other-{suffix}", type="container", containerProperties=container, tags={TAG: "other"}
     )
+    other_tags = [{"Key": TAG, "Value": "other"}]
+    other_secret = secrets.create_secret(Name=f"/other/OLD_{suffix}", SecretString="x", Tags=other_tags)["ARN"]
+    events.put_rule(
+        Name=f"other-{suffix}",
+        ScheduleExpression="rate(1 day)",
+        Tags=[*other_tags, {"Key": "ondemand:component", "Value": "schedule"}],
+    )
+    events.put_rule(Name=f"other-failed-{suffix}", EventPattern='{"source": ["aws.batch"]}', Tags=other_tags)
+    other_topic = sns.create_topic(Name=f"other-{suffix}", Tags=other_tags)["TopicArn"]
+    logs.create_log_group(logGroupName=f"/aws/batch/other-{suffix}", tags={TAG: "other"})
 
+    def present():
+        return {
+            old_secret: bool(secrets.list_secrets(Filters=[{"Key": "name", "Values": [old_secret]}])["SecretList"]),
+            old_schedule: bool(events.list_rules(NamePrefix=old_schedule)["Rules"]),
+            old_rule: bool(events.list_rules(NamePrefix=old_rule)["Rules"]),
+            old_topic: any(t["TopicArn"].endswith(f":{old_topic}") for t in sns.list_topics()["Topics"]),
+            old_log_group: bool(logs.describe_log_groups(logGroupNamePrefix=old_log_group)["logGroups"]),
+        }
+
+    assert present() == dict.fromkeys(present(), True)
+
+    # The inventory's model again, without prune: everything above is listed, nothing is deleted. The only write
+    # is the execution role's secret policy, which no longer names the dropped secret.
     stack.emulator.reset_stats()
     listed = stack.deploy()
     assert_ok(listed)
-    assert listed.changed == 0 and stack.writes() == 0, stack.write_calls()
-    assert f"{STACK}-old-{suffix}" in listed.stdout and f"{STACK}-job-old-{suffix}" in listed.stdout
-    assert "prune=true" in listed.stdout
+    assert stack.write_calls() == {"iam:PutRolePolicy": 1}, stack.write_calls()
+    assert set(changed_tasks(listed)) == {
+        "Allow the job execution role to read this stack's secrets only",
+        "Write the outputs as JSON (names and ARNs only, never a secret value)",
+    }, changed_tasks(listed)
+    reports = prune_reports(listed)
+    for name in (old_secret, old_schedule, old_rule, old_topic, old_log_group, f"{STACK}-old-{suffix}"):
+        assert name in reports, (name, reports)
+    assert f"{STACK}-job-old-{suffix}" in reports
+    assert reports.count("deploy with -e prune=true to remove") == 4, reports
+    for name in (f"other-{suffix}", f"other-failed-{suffix}", f"/other/OLD_{suffix}", f"{STACK}-manual-{suffix}"):
+        assert name not in reports, (name, reports)
+    assert present() == dict.fromkeys(present(), True)
+
+    # Check mode with prune: predicts every removal, writes nothing.
+    stack.emulator.reset_stats()
+    check = stack.deploy(check=True, extra_vars={"prune": True})
+    assert_ok(check)
+    assert stack.writes() == 0, stack.write_calls()
+    assert set(changed_tasks(check)) == PRUNE_TASKS, changed_tasks(check)
+    assert present() == dict.fromkeys(present(), True)
 
     stack.emulator.reset_stats()
     pruned = stack.deploy(extra_vars={"prune": True})
     assert_ok(pruned)
+    assert set(changed_tasks(pruned)) == PRUNE_TASKS, changed_tasks(pruned)
     assert stack.write_calls() == {
         "batch:DeregisterJobDefinition": 1,
         "batch:DeleteSchedulingPolicy": 1,
         "iam:DeleteRole": 1,
+        "secretsmanager:DeleteSecret": 1,
+        # The old schedule and the old alert rule: their one target, then the rule.
+        "events:RemoveTargets": 2,
+        "events:DeleteRule": 2,
+        "sns:DeleteTopic": 1,
+        "logs:DeleteLogGroup": 1,
     }, stack.write_calls()
+    assert present() == dict.fromkeys(present(), False)
     active = {d["jobDefinitionName"] for d in batch.describe_job_definitions(status="ACTIVE")["jobDefinitions"]}
     assert f"{STACK}-old-{suffix}" not in active
     assert {f"{STACK}-manual-{suffix}", f"other-{suffix}", check_stack.JD} <= active
+    assert secrets.describe_secret(SecretId=other_secret)["Name"] == f"/other/OLD_{suffix}"
+    assert {r["Name"] for r in events.list_rules(NamePrefix="other-")["Rules"]} == {
+        f"other-{suffix}",
+        f"other-failed-{suffix}",
+    }
+    assert sns.get_topic_attributes(TopicArn=other_topic)["Attributes"]["TopicArn"] == other_topic
+    assert logs.describe_log_groups(logGroupNamePrefix=f"/aws/batch/other-{suffix}")["logGroups"]
     stack.check("present", job=False)
+
+    # Nothing is left to prune.
+    stack.emulator.reset_stats()
+    again = stack.deploy(extra_vars={"prune": True})
+    assert_ok(again)
+    assert again.changed == 0, changed_tasks(again)
+    assert stack.writes() == 0, stack.write_calls()
+
     for name in (f"{STACK}-manual-{suffix}", f"other-{suffix}"):
         batch.deregister_job_definition(jobDefinition=f"{name}:1")
+    secrets.delete_secret(SecretId=other_secret, ForceDeleteWithoutRecovery=True)
+    events.delete_rule(Name=f"other-{suffix}")
+    events.delete_rule(Name=f"other-failed-{suffix}")
+    sns.delete_topic(TopicArn=other_topic)
+    logs.delete_log_group(logGroupName=f"/aws/batch/other-{suffix}")
 
 
 def test_destroy_removes_everything_and_a_second_destroy_changes_nothing(stack, deployed):
