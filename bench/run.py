@@ -7,7 +7,9 @@ emulator's statistics (/_emulator/stats). Results go to stdout (a table) and ben
 Sections (all on by default; --only/--skip select them):
   overhead     the emulator's own cost per API call, against moto's bare server
   side_by_side an EC2 compute environment, a job queue and a job definition with this collection and with
-               community.aws: cold deploy, no-change re-run, --check on an empty account (ratios ours/theirs)
+               community.aws: cold deploy, no-change re-run, --check on an empty account (ratios ours/theirs);
+               ours with wait: true (the default: returns them VALID) and, for cold deploy and re-run, with
+               wait: false (returns while CREATING, as community.aws does)
   scale        no-change re-run of 1, 10 and 50 job definitions: cost per added resource
   stack        the dev stack (inventories/local): cold deploy, re-run, --check on an empty account, destroy,
                at 0 and 50 ms of latency per API call
@@ -47,6 +49,12 @@ RESULTS = BENCH / "results.json"
 REGION = "eu-west-1"
 SECTIONS = ("overhead", "side_by_side", "scale", "stack", "mitogen", "jobs")
 SIDE_BY_SIDE_RESOURCES = 3  # compute environment, job queue, job definition
+OURS = "ondemand.batch"
+OURS_NO_WAIT = "ondemand.batch wait=false"  # the same playbook with wait: false (bench_wait)
+THEIRS = "community.aws"
+SIDE_BY_SIDE_TOOLS = (OURS, OURS_NO_WAIT, THEIRS)
+# What each of our rows means, for the tables.
+OURS_VARIANTS = {OURS: "wait: true (default)", OURS_NO_WAIT: "wait: false"}
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -147,7 +155,7 @@ class Bench:
                 log(f"  !! {scenario}/{phase}/{tool} failed (rc {result.rc}): {row['error']}")
         self.rows.append(row)
         log(
-            f"  {section:12} {scenario:18} {phase:8} {tool:15} {strategy:14} {latency_ms:>3}ms "
+            f"  {section:12} {scenario:18} {phase:8} {tool:25} {strategy:14} {latency_ms:>3}ms "
             f"{wall:7.2f}s tasks={tasks:<3} changed={result.changed:<3} reads={stats['reads']:<4} "
             f"writes={stats['writes']:<4} rc={result.rc}"
         )
@@ -361,13 +369,20 @@ def section_overhead(bench, workdir, calls=200):
 
 
 def side_by_side_once(bench, tool, strategy="linear", env=None, latency_ms=0):
-    playbook = PLAYBOOKS / ("side_by_side_ours.yml" if tool == "ondemand.batch" else "side_by_side_theirs.yml")
+    """Cold deploy, no-change re-run and --check on an empty account of one tool (``SIDE_BY_SIDE_TOOLS``).
+
+    With wait: false only the cold deploy and the re-run are measured: check mode never waits.
+    """
+    playbook = PLAYBOOKS / ("side_by_side_theirs.yml" if tool == THEIRS else "side_by_side_ours.yml")
     prefix = "bench"
     rows = []
-    for phase in ("cold", "rerun", "check"):
+    phases = ("cold", "rerun") if tool == OURS_NO_WAIT else ("cold", "rerun", "check")
+    for phase in phases:
         if phase in ("cold", "check"):
             bench.emulator.reset()
             extra = side_by_side_prerequisites(bench.emulator, prefix)
+            if tool == OURS_NO_WAIT:
+                extra["bench_wait"] = False
         rows.append(
             bench.run(
                 "side_by_side",
@@ -381,7 +396,7 @@ def side_by_side_once(bench, tool, strategy="linear", env=None, latency_ms=0):
                 env=env,
                 strategy=strategy,
                 resources=SIDE_BY_SIDE_RESOURCES,
-                expect_ok=tool == "ondemand.batch",
+                expect_ok=tool != THEIRS,
             )
         )
     return rows
@@ -389,12 +404,13 @@ def side_by_side_once(bench, tool, strategy="linear", env=None, latency_ms=0):
 
 def section_side_by_side(bench, repeat, latencies=(0, 50)):
     for latency_ms in latencies:
-        log(f"side_by_side: ondemand.batch vs community.aws at {latency_ms} ms ({repeat} interleaved repetitions)")
+        log(f"side_by_side: {', '.join(SIDE_BY_SIDE_TOOLS)} at {latency_ms} ms ({repeat} interleaved repetitions)")
         bench.emulator.configure(latency_ms=latency_ms)
         try:
             for i in range(repeat):
-                order = ("ondemand.batch", "community.aws") if i % 2 == 0 else ("community.aws", "ondemand.batch")
-                for tool in order:
+                # Each repetition starts with the next tool, so that a load change hits all of them alike.
+                shift = i % len(SIDE_BY_SIDE_TOOLS)
+                for tool in SIDE_BY_SIDE_TOOLS[shift:] + SIDE_BY_SIDE_TOOLS[:shift]:
                     side_by_side_once(bench, tool, latency_ms=latency_ms)
         finally:
             bench.emulator.configure(latency_ms=0)
@@ -484,7 +500,7 @@ def section_mitogen(bench, repeat, with_stack):
     if env is None:
         return {"available": False, "reason": "mitogen is not installed"}
     log("mitogen: the same runs with strategy mitogen_linear")
-    side_by_side_once(bench, "ondemand.batch", strategy="mitogen_linear", env=env)
+    side_by_side_once(bench, OURS, strategy="mitogen_linear", env=env)
     section_scale(bench, counts=(1, 50), strategy="mitogen_linear", env=env)
     if with_stack:
         stack_runs(bench, "mitogen", strategy="mitogen_linear", env=env)
@@ -550,6 +566,23 @@ def ratio(a, b):
     return round(a / b, 2)
 
 
+def side_by_side_entry(phase, latency, tool, ours, theirs):
+    """One row of the side-by-side table: our run (``tool``: which wait) against community.aws's."""
+    keys = ("wall_s", "tasks", "changed", "reads", "writes", "rc")
+    return {
+        "phase": phase,
+        "latency_ms": latency,
+        "ours_variant": OURS_VARIANTS[tool],
+        "ours": {k: ours[k] for k in keys},
+        "theirs": {k: theirs[k] for k in keys},
+        "theirs_error": theirs.get("error"),
+        "wall_ratio": ratio(ours["wall_s"], theirs["wall_s"]) if theirs["rc"] == 0 else None,
+        "calls_ratio": ratio(ours["reads"] + ours["writes"], theirs["reads"] + theirs["writes"])
+        if theirs["rc"] == 0
+        else None,
+    }
+
+
 def analyse(rows):
     analysis = {"side_by_side": [], "targets": [], "scale": None, "mitogen": []}
 
@@ -560,25 +593,18 @@ def analyse(rows):
     latencies = sorted({r["latency_ms"] for r in rows if r["section"] == "side_by_side"})
     for latency in latencies:
         common = {"section": "side_by_side", "latency_ms": latency}
-        ours_t = {p: find(rows, tool="ondemand.batch", phase=p, strategy="linear", **common) for p in phases}
-        theirs_t = {p: find(rows, tool="community.aws", phase=p, **common) for p in phases}
+        ours_by_variant = {
+            tool: {p: find(rows, tool=tool, phase=p, strategy="linear", **common) for p in phases}
+            for tool in (OURS, OURS_NO_WAIT)
+        }
+        ours_t = ours_by_variant[OURS]
+        theirs_t = {p: find(rows, tool=THEIRS, phase=p, **common) for p in phases}
         for phase in phases:
-            ours, theirs = ours_t[phase], theirs_t[phase]
-            if not ours or not theirs:
-                continue
-            analysis["side_by_side"].append(
-                {
-                    "phase": phase,
-                    "latency_ms": latency,
-                    "ours": {k: ours[k] for k in ("wall_s", "tasks", "changed", "reads", "writes", "rc")},
-                    "theirs": {k: theirs[k] for k in ("wall_s", "tasks", "changed", "reads", "writes", "rc")},
-                    "theirs_error": theirs.get("error"),
-                    "wall_ratio": ratio(ours["wall_s"], theirs["wall_s"]) if theirs["rc"] == 0 else None,
-                    "calls_ratio": ratio(ours["reads"] + ours["writes"], theirs["reads"] + theirs["writes"])
-                    if theirs["rc"] == 0
-                    else None,
-                }
-            )
+            for tool, variant in ours_by_variant.items():
+                ours, theirs = variant[phase], theirs_t[phase]
+                if not ours or not theirs:
+                    continue
+                analysis["side_by_side"].append(side_by_side_entry(phase, latency, tool, ours, theirs))
         at = f" at {latency} ms"
         rerun = ours_t["rerun"]
         if rerun and latency == latencies[0]:
@@ -600,13 +626,14 @@ def analyse(rows):
                     f"{theirs_t['rerun']['writes']} writes: "
                     + ", ".join(k for k in theirs_t["rerun"]["calls"] if not is_read(k)),
                 )
-        for phase in ("rerun", "cold"):
-            if ours_t[phase] and theirs_t[phase]:
-                target(
-                    f"our {phase} is faster than community.aws's{at}",
-                    ours_t[phase]["wall_s"] < theirs_t[phase]["wall_s"],
-                    f"{ours_t[phase]['wall_s']}s vs {theirs_t[phase]['wall_s']}s",
-                )
+        for tool, variant in ours_by_variant.items():
+            for phase in ("rerun", "cold"):
+                if variant[phase] and theirs_t[phase]:
+                    target(
+                        f"our {phase}, {OURS_VARIANTS[tool]}, is faster than community.aws's{at}",
+                        variant[phase]["wall_s"] < theirs_t[phase]["wall_s"],
+                        f"{variant[phase]['wall_s']}s vs {theirs_t[phase]['wall_s']}s",
+                    )
         if ours_t["check"] and latency == latencies[0]:
             target(
                 "--check on an empty account makes zero write calls and succeeds",
@@ -777,6 +804,7 @@ def report(results):
                 [
                     "run",
                     "latency",
+                    "ours",
                     "ours s",
                     "theirs s",
                     "time ratio",
@@ -789,6 +817,7 @@ def report(results):
                     [
                         s["phase"],
                         f"{s['latency_ms']}ms",
+                        s["ours_variant"],
                         f"{s['ours']['wall_s']:.2f}",
                         f"{s['theirs']['wall_s']:.2f}",
                         s["wall_ratio"] if s["wall_ratio"] is not None else "n/a",
@@ -875,6 +904,33 @@ def report(results):
 
 
 # --------------------------------------------------------------------------------------------- main
+def waiting_note():
+    """How our modules wait, read from the collection itself (module_utils/waiters.py)."""
+    sys.path.insert(0, str(ROOT / ".collections"))
+    try:
+        from ansible_collections.ondemand.batch.plugins.module_utils.waiters import STATUS_POLLING, backoff_delays
+    except ImportError:
+        polls = "polling with backoff"
+    else:
+        delays = backoff_delays(STATUS_POLLING["initial_delay"], STATUS_POLLING["factor"], STATUS_POLLING["max_delay"])
+        first = [next(delays) for _ in range(4)]
+        if STATUS_POLLING["poll_first"]:
+            first_poll, then = "a Describe at once", first
+        else:
+            first_poll, then = f"the first Describe {first[0]} s after the write", first[1:]
+        polls = (
+            f"{first_poll}, the next ones {', '.join(f'{d} s' for d in then)}, ... later "
+            f"(x{STATUS_POLLING['factor']}, at most {STATUS_POLLING['max_delay']} s)"
+        )
+    finally:
+        sys.path.remove(str(ROOT / ".collections"))
+    return (
+        "ondemand.batch with wait: true (the default) returns a new compute environment or job queue once it is "
+        f"VALID, as AWS needs before the next step uses it ({polls}); with wait: false, like community.aws, it "
+        "returns while still CREATING."
+    )
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
@@ -893,8 +949,7 @@ def main(argv=None):
         os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     os.environ.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
     notes = [
-        "ondemand.batch waits until a new compute environment or job queue is VALID (first poll after 1 s), as AWS "
-        "needs before the next step uses it; community.aws returns while they are still CREATING.",
+        waiting_note(),
         "Wall times include ansible-playbook's own start-up and one module process per task (Mitogen keeps one).",
     ]
     results = {

@@ -234,6 +234,10 @@ options:
         a deletion. An environment that turns INVALID fails the task with the reason AWS gives.
       - Disabling before a deletion, replacing, and finishing a creation with O(compute_environment_state=DISABLED)
         or an O(update_policy) always wait.
+      - Waiting polls C(DescribeComputeEnvironments) first 0.2 seconds after the write, then 1.5 times later each
+        time, at most every 15 seconds.
+      - With V(false) the environment is returned while still CREATING or UPDATING; M(ondemand.batch.job_queue)
+        waits for it before associating it with a queue.
     type: bool
     default: true
   wait_timeout:

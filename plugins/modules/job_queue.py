@@ -40,8 +40,11 @@ options:
       - Compute environments the queue uses, by name or ARN, in order of preference (the first is tried first).
       - One to three items, all EC2/SPOT or all FARGATE/FARGATE_SPOT; AWS does not let a queue mix them. They are
         looked up with one C(DescribeComputeEnvironments) call before anything is written, and the order is
-        compared with the ARNs AWS reports. An environment still being created is waited for (O(wait)); an
-        INVALID one is refused.
+        compared with the ARNs AWS reports. An INVALID one is refused.
+      - AWS associates only VALID compute environments with a queue, so when the queue is created, or its
+        environments are changed, while one of them is still CREATING or UPDATING (for example made by
+        M(ondemand.batch.compute_environment) with O(ondemand.batch.compute_environment#module:wait=false)), the
+        module waits until it is VALID before writing, whatever O(wait) says. No wait and no extra call otherwise.
       - Required to create a queue.
     type: list
     elements: str
@@ -93,8 +96,9 @@ options:
     description:
       - Wait until the queue is VALID after a creation or an update, and until it is gone after a deletion.
         A queue that turns INVALID fails the task with the reason AWS gives.
-      - Also waits for compute environments that are still being created before using them.
       - Disabling before a deletion and replacing always wait.
+      - Waiting polls C(DescribeJobQueues) first 0.2 seconds after the write, then 1.5 times later each time, at most
+        every 15 seconds.
     type: bool
     default: true
   wait_timeout:
@@ -256,6 +260,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.job_queue import ( 
 )
 from ansible_collections.ondemand.batch.plugins.module_utils.tagging import ensure_tags, resulting_tags  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import is_arn, validate_name  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.waiters import SETTLING_STATUSES  # noqa: E402
 
 CHECK_MODE_ASSUMES = "check mode assumes an earlier task creates it"
 OPTIONS = ("priority", "compute_environments", "scheduling_policy", "job_state_time_limit_actions", "job_queue_state")
@@ -304,38 +309,52 @@ def lookup(ctx, name):
 
 
 def resolve_environments(ctx, identifiers):
-    """ARNs of the environments in order; waits for ones still CREATING, refuses INVALID ones (no writes).
+    """(ARNs of the environments in order, the entries of those still CREATING/UPDATING); refuses INVALID ones.
 
+    Reads only, and no waiting: ``settle_environments`` waits, and only before a write that needs it.
     In check mode an unknown environment (an earlier task that check mode skipped may create it) is a
-    warning and its ARN is predicted; a real run fails.
+    warning and its ARN is predicted (an ARN given is kept; a name gets the account of the other
+    environments, or of STS when none exists); a real run fails.
     """
     details = resolve_compute_environments(ctx.client, identifiers, allow_missing=ctx.check_mode)
-    arns = []
+    known = [detail["computeEnvironmentArn"] for detail in details if detail is not None]
+    arns, settling = [], []
     for index, detail in enumerate(details):
         identifier = identifiers[index]
         if detail is None:
             ctx.warn(f"compute_environments: no compute environment named {identifier}; {CHECK_MODE_ASSUMES}")
-            prefix = ctx.arn_prefix([d["computeEnvironmentArn"] for d in details if d is not None])
-            arns.append(identifier if is_arn(identifier) else f"{prefix}:compute-environment/{identifier}")
+            arns.append(
+                identifier if is_arn(identifier) else f"{ctx.arn_prefix(known)}:compute-environment/{identifier}"
+            )
             continue
         if detail.get("status") == "INVALID":
             raise BatchValidationError(
                 "compute_environments",
                 f"compute environment {detail['computeEnvironmentName']} is INVALID: {detail.get('statusReason')}",
             )
-        if detail.get("status") == "CREATING" and ctx.wait and not ctx.check_mode:
-            detail = wait_for_compute_environment(
-                ctx.client, detail["computeEnvironmentArn"], detail["computeEnvironmentName"], ctx.wait_options
-            )
+        if detail.get("status") in SETTLING_STATUSES:
+            settling.append(detail)
         arns.append(detail["computeEnvironmentArn"])
-    return arns
+    return arns, settling
+
+
+def settle_environments(ctx, settling):
+    """Before a write that associates environments with the queue: wait until those still CREATING/UPDATING
+    are VALID (AWS associates only VALID ones). One that turns INVALID fails with AWS's statusReason."""
+    for detail in settling:
+        wait_for_compute_environment(
+            ctx.client, detail["computeEnvironmentArn"], detail["computeEnvironmentName"], ctx.wait_options
+        )
 
 
 def resolve_desired(ctx, current, desired):
-    """Wanted options with environments and the scheduling policy as ARNs (reads only)."""
-    resolved = dict(desired)
+    """(wanted options with environments and the scheduling policy as ARNs, environments still settling).
+
+    Reads only.
+    """
+    resolved, settling = dict(desired), []
     if desired.get("compute_environments") is not None:
-        resolved["compute_environments"] = resolve_environments(ctx, desired["compute_environments"])
+        resolved["compute_environments"], settling = resolve_environments(ctx, desired["compute_environments"])
     policy = desired.get("scheduling_policy")
     current_policy = (current or {}).get("schedulingPolicyArn")
     if policy and not is_arn(policy) and current_policy and resource_name(current_policy) == policy:
@@ -347,7 +366,7 @@ def resolve_desired(ctx, current, desired):
             ctx.warn(f"scheduling_policy: no scheduling policy named {policy!r} exists; {CHECK_MODE_ASSUMES}")
             known = list(resolved.get("compute_environments") or []) + [(current or {}).get("jobQueueArn")]
             resolved["scheduling_policy"] = f"{ctx.arn_prefix(known)}:scheduling-policy/{policy}"
-    return resolved
+    return resolved, settling
 
 
 def ensure_present(ctx, name, desired, tags=None, purge_tags=True, replace=False):
@@ -355,10 +374,10 @@ def ensure_present(ctx, name, desired, tags=None, purge_tags=True, replace=False
     validate_name("name", name)
     current = lookup(ctx, name)
     validate_queue_options(name, desired, creating=current is None)
-    wanted = resolve_desired(ctx, current, desired)
+    wanted, settling = resolve_desired(ctx, current, desired)
 
     if current is None:
-        return create(ctx, name, wanted, tags or {})
+        return create(ctx, name, wanted, tags or {}, settling=settling)
 
     options = current_queue_options(current)
     diffs = queue_differences(options, wanted)
@@ -376,6 +395,7 @@ def ensure_present(ctx, name, desired, tags=None, purge_tags=True, replace=False
         merged = {**options, **{k: v for k, v in wanted.items() if v is not None}}
         if ctx.check_mode:
             return True, current, predicted_queue_detail(name, current["jobQueueArn"], merged, new_tags)
+        settle_environments(ctx, settling)  # before the deletion: an environment turning INVALID stops here
         delete_queue(ctx.client, current, ctx.wait_options, wait_gone=True)
         return create(ctx, name, merged, new_tags, before=current)
 
@@ -392,6 +412,8 @@ def ensure_present(ctx, name, desired, tags=None, purge_tags=True, replace=False
     if diffs:
         if ctx.wait:
             wait_queue_settled(ctx.client, current, ctx.wait_options)
+        if "compute_environments" in diffs:
+            settle_environments(ctx, settling)
         update_job_queue(ctx.client, update_queue_request(arn, diffs))
     ensure_tags(ctx.client, arn, current.get("tags"), tags, purge_tags)
     if diffs and ctx.wait:
@@ -399,7 +421,7 @@ def ensure_present(ctx, name, desired, tags=None, purge_tags=True, replace=False
     return True, current, describe_job_queue(ctx.client, arn)
 
 
-def create(ctx, name, options, tags, before=None):
+def create(ctx, name, options, tags, before=None, settling=()):
     if ctx.check_mode:
         arn = f"{ctx.arn_prefix(options['compute_environments'])}:job-queue/{name}"
         return (
@@ -407,6 +429,7 @@ def create(ctx, name, options, tags, before=None):
             before,
             predicted_queue_detail(name, arn, options, tags, status="VALID" if ctx.wait else "CREATING"),
         )
+    settle_environments(ctx, settling)
     arn = create_job_queue(ctx.client, create_queue_request(name, options, tags))["jobQueueArn"]
     if ctx.wait or before is not None:
         return True, before, wait_for_job_queue(ctx.client, arn, name, ctx.wait_options)

@@ -335,14 +335,50 @@ def schedule(**changes):
     return {"eventbridge_schedules": [with_(MODEL_SCHEDULE, **changes)]}
 
 
+FAIR_SHARE_MODEL = {"batch_scheduling_policies": [{"name": "fair"}], **jq(scheduling_policy="fair")}
+
 # (id, variables overriding the local inventory, [regexes the message must match])
 MODEL_CASES = [
+    # Compute environments: the message names the environment, then each rule that failed with its values (and
+    # not the rules that held: no instance_types nor FARGATE here).
     (
         "min-gt-max-vcpus",
         ces(with_(CE, min_vcpus=8, max_vcpus=4, desired_vcpus=4)),
-        ["batch_compute_environments", "min_vcpus", "max_vcpus"],
+        [
+            r"batch_compute_environments\[ce\]",
+            "min_vcpus must not exceed max_vcpus",
+            "got min_vcpus 8, max_vcpus 4",
+            r"^(?!.*(instance_types|fargate))",
+        ],
     ),
-    ("desired-gt-max-vcpus", ces(with_(CE, desired_vcpus=16)), ["batch_compute_environments", "desired_vcpus"]),
+    (
+        "desired-gt-max-vcpus",
+        ces(with_(CE, desired_vcpus=16)),
+        [
+            r"batch_compute_environments\[ce\]",
+            "desired_vcpus must not exceed max_vcpus",
+            "got desired_vcpus 16, max_vcpus 8",
+        ],
+    ),
+    (
+        "desired-below-min-vcpus",
+        ces(with_(CE, min_vcpus=4, desired_vcpus=2)),
+        [
+            r"batch_compute_environments\[ce\]",
+            "desired_vcpus must be at least min_vcpus",
+            "got desired_vcpus 2, min_vcpus 4",
+        ],
+    ),
+    (
+        "ec2-without-instance-types",
+        ces(with_(CE, instance_types=[])),
+        [r"batch_compute_environments\[ce\]", "instance_types must list at least one", "compute_type EC2", r"got \[\]"],
+    ),
+    (
+        "managed-without-max-vcpus",
+        ces({k: v for k, v in CE.items() if k != "max_vcpus"}),
+        [r"batch_compute_environments\[ce\]", "max_vcpus is required for a MANAGED environment"],
+    ),
     (
         "ec2-and-fargate-in-one-queue",
         {**ces(CE, FARGATE_CE), **jq(compute_environments=["ce", "fargate"])},
@@ -359,7 +395,11 @@ MODEL_CASES = [
     (
         "fargate-with-instance-types",
         ces(CE, with_(FARGATE_CE, instance_types=["c5.large"])),
-        ["batch_compute_environments", "instance_types"],
+        [
+            r"batch_compute_environments\[fargate\]",
+            "compute_type FARGATE takes no instance_types",
+            r'got \{"instance_types": \["c5\.large"\]\}',
+        ],
     ),
     ("unknown-compute-type", ces(with_(CE, compute_type="GPU")), ["compute_type", "EC2", "GPU"]),
     ("misspelt-environment-field", ces(with_(CE, max_vcpu=8)), ["max_vcpu"]),
@@ -409,6 +449,23 @@ MODEL_CASES = [
         ["eventbridge_schedules", "unique"],
     ),
     ("schedule-name-too-long", schedule(name="s" * 64), ["eventbridge_schedules", "64"]),
+    # Fair-share queues: AWS Batch needs a share identifier on each job there (and refuses one elsewhere); only
+    # EventBridge Scheduler's target can pass it.
+    (
+        "schedule-share-identifier-on-fifo-queue",
+        {"eventbridge_backend": "scheduler", **schedule(share_identifier="blue")},
+        ["share_identifier", "no scheduling policy", "got .blue."],
+    ),
+    (
+        "schedule-fair-share-queue-without-share-identifier",
+        {"eventbridge_backend": "scheduler", **FAIR_SHARE_MODEL},
+        ["share_identifier", "has a scheduling policy", "required"],
+    ),
+    (
+        "schedule-share-identifier-with-events-backend",
+        {**FAIR_SHARE_MODEL, **schedule(share_identifier="blue")},
+        ["share_identifier", "eventbridge_backend=scheduler"],
+    ),
     (
         "duplicate-secret-names",
         {"secrets_secrets": [{"name": "MY_SECRET"}, {"name": "MY_SECRET"}]},

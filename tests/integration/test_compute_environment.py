@@ -341,6 +341,28 @@ def test_fargate_disabled_regular_service_role_and_invalid(playbook, aws, networ
     assert writes(aws.stats()) == {"batch:CreateComputeEnvironment": 2, "batch:UpdateComputeEnvironment": 3}
 
 
+def test_wait_true_returns_valid_after_few_describes_and_wait_false_creating(playbook, aws, network):
+    """At the emulator's default half-second transition, waiting costs at most two Describes: the first 0.2 s
+    after the creation, the second 0.5 s after it. Without wait the environment comes back CREATING."""
+    aws.configure(transition_delay=0.5)
+    args = ec2_args(network, update_policy=None, tags=None)
+    result = playbook(
+        play(
+            ce("no wait", {**args, "name": "dev-carbon-nowait-ce", "wait": False}),
+            {"name": "stats", "ansible.builtin.uri": {"url": f"{aws.url}/_emulator/stats"}, "register": "stats"},
+            ce("wait", args),
+        )
+    )
+    assert result.rc == 0, failures(result)
+    assert result.task("no wait")["compute_environment"]["status"] == "CREATING"
+    assert result.task("wait")["compute_environment"]["status"] == "VALID"
+    before = result.task("stats")["json"]["calls"]["batch:DescribeComputeEnvironments"]
+    assert before == 2  # wait=false: the look-up, and the Describe that returns the new environment
+    waited = aws.stats()["calls"]["batch:DescribeComputeEnvironments"] - before
+    assert 2 <= waited <= 3, waited  # the look-up, then one or two polls (one if the machine was slow)
+    assert writes(aws.stats()) == {"batch:CreateComputeEnvironment": 2}
+
+
 def test_bad_inputs_fail_before_any_write(playbook, aws, network):
     fargate = {
         "name": NAME,

@@ -250,3 +250,65 @@ def test_bad_inputs_fail_before_any_write(playbook, aws, environments):
         assert task["failed"] is True, name
         assert message in task["msg"], (name, task["msg"])
     assert aws.stats()["writes"] == 0
+
+
+def test_queue_waits_for_an_environment_made_without_wait(playbook, aws, environments):
+    """A compute environment made with wait=false is still CREATING when the queue task runs: the queue waits
+    until it is VALID before CreateJobQueue (AWS associates only VALID environments), even with wait=false."""
+    aws.configure(transition_delay=3)
+    batch = aws.client("batch")
+    resources = batch.describe_compute_environments(computeEnvironments=["dev-carbon-a-ce"])["computeEnvironments"][0][
+        "computeResources"
+    ]
+    new_ce = {
+        "name": "dev-carbon-new-ce",
+        "compute_resource_type": "EC2",
+        "max_vcpus": 4,
+        "instance_types": ["optimal"],
+        "instance_role": PROFILE,
+        "subnets": resources["subnets"],
+        "security_group_ids": resources["securityGroupIds"],
+        "wait": False,
+    }
+    queue = {"name": NAME, "priority": 1, "compute_environments": ["dev-carbon-new-ce"], "wait": False}
+    aws.reset_stats()
+    result = playbook(
+        play(
+            {"name": "environment", "ondemand.batch.compute_environment": new_ce},
+            jq("queue", queue),
+        )
+    )
+    assert result.rc == 0, failures(result)
+    assert result.task("environment")["compute_environment"]["status"] == "CREATING"
+    assert result.task("queue")["job_queue"]["status"] == "CREATING"  # the queue itself was not waited for
+    calls = aws.stats()["calls"]
+    # The environment: its look-up and the Describe after CreateComputeEnvironment. The queue: the look-up of
+    # its environments (CREATING), then at least one more until VALID; only then CreateJobQueue.
+    assert calls["batch:DescribeComputeEnvironments"] >= 4, calls
+    assert writes(aws.stats()) == {"batch:CreateComputeEnvironment": 1, "batch:CreateJobQueue": 1}
+    detail = batch.describe_compute_environments(computeEnvironments=["dev-carbon-new-ce"])["computeEnvironments"][0]
+    assert detail["status"] == "VALID"
+
+
+def test_check_mode_predicts_an_environment_given_by_arn(playbook, aws, environments):
+    """Check mode of a deployment whose queue names a new environment by ARN: a warning, the predicted queue, no
+    write and no STS call (the account is the ARN's)."""
+    new = f"arn:aws:batch:{REGION}:{ACCOUNT}:compute-environment/dev-carbon-new-ce"
+    args = {"name": NAME, "priority": 1, "compute_environments": [new, "dev-carbon-a-ce"]}
+    result = playbook(
+        play(
+            jq("by arn (check)", args, check_mode=True),
+            jq("only new by arn (check)", {**args, "compute_environments": [new]}, check_mode=True),
+            jq("by arn", args, ignore_errors=True),
+        )
+    )
+    assert result.rc == 0, failures(result)
+    for name, order in (("by arn (check)", [new, environments["dev-carbon-a-ce"]]), ("only new by arn (check)", [new])):
+        task = result.task(name)
+        assert task["changed"] is True, name
+        assert order_of(task["job_queue"]) == order
+        assert task["job_queue"]["job_queue_arn"] == ARN
+        assert any(f"no compute environment named {new}" in w for w in task.get("warnings", [])), task
+    assert f"compute_environments: no compute environment named {new}" in result.task("by arn")["msg"]
+    assert aws.stats()["writes"] == 0
+    assert "sts:GetCallerIdentity" not in aws.stats()["calls"]

@@ -2,6 +2,7 @@ import pytest
 
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchWaitTimeout
 from ansible_collections.ondemand.batch.plugins.module_utils.waiters import (
+    STATUS_POLLING,
     backoff_delays,
     status_text,
     wait_for,
@@ -14,6 +15,71 @@ from ansible_collections.ondemand.batch.plugins.module_utils.waiters import (
 def test_backoff_grows_and_caps():
     delays = backoff_delays(1.0, factor=2.0, maximum=5.0)
     assert [next(delays) for attempt in range(5)] == [1.0, 2.0, 4.0, 5.0, 5.0]
+
+
+def test_backoff_is_rounded_to_the_millisecond():
+    delays = backoff_delays(0.2, factor=1.5, maximum=15.0)
+    # 0.2 * 1.5**4 is 1.0124999... in binary floating point.
+    assert [next(delays) for attempt in range(5)] == [0.2, 0.3, 0.45, 0.675, 1.012]
+    assert next(backoff_delays(20.0, maximum=15.0)) == 15.0  # never above the cap, not even the first
+
+
+def test_status_polling_sequence():
+    """Compute environments and job queues: first Describe 0.2 s after the write, then 1.5x, at most 15 s."""
+    assert STATUS_POLLING == {"initial_delay": 0.2, "factor": 1.5, "max_delay": 15.0, "poll_first": False}
+    delays = backoff_delays(STATUS_POLLING["initial_delay"], STATUS_POLLING["factor"], STATUS_POLLING["max_delay"])
+    assert [next(delays) for attempt in range(14)] == [
+        0.2,
+        0.3,
+        0.45,
+        0.675,
+        1.012,
+        1.519,
+        2.278,
+        3.417,
+        5.126,
+        7.689,
+        11.533,
+        15.0,
+        15.0,
+        15.0,
+    ]
+
+
+def test_status_waiters_sleep_before_the_first_describe(fake_clock):
+    """The resource was just written (or seen in transition): no Describe at once, which could only say "not yet"."""
+    statuses = iter(["CREATING", "CREATING", "CREATING", "VALID"])
+    fetched_at = []
+
+    def fetch():
+        fetched_at.append(fake_clock.now)
+        return {"status": next(statuses)}
+
+    options = {"sleep": fake_clock.sleep, "clock": fake_clock}
+    assert wait_until_valid(fetch, "compute environment ce", options) == {"status": "VALID"}
+    assert fake_clock.sleeps == [0.2, 0.3, 0.45, 0.675]
+    assert fetched_at == pytest.approx([0.2, 0.5, 0.95, 1.625])
+
+
+def test_a_half_second_transition_costs_two_describes(fake_clock):
+    """The emulator's default transition (0.5 s): seen VALID by the second Describe, 0.5 s after the write."""
+
+    def fetch():
+        return {"status": "VALID" if fake_clock.now >= 0.5 else "CREATING"}
+
+    for wait in (wait_until_valid, lambda f, label, o: wait_until_settled(f, {"status": "UPDATING"}, label, o)):
+        fake_clock.sleeps.clear()
+        fake_clock.now = 0.0
+        wait(fetch, "job queue q", {"sleep": fake_clock.sleep, "clock": fake_clock})
+        assert fake_clock.sleeps == [0.2, 0.3]
+
+
+def test_status_waiter_timeout_is_kept(fake_clock):
+    options = {"timeout": 1, "sleep": fake_clock.sleep, "clock": fake_clock}
+    with pytest.raises(BatchWaitTimeout, match="Timed out after 1s waiting for job queue q to be deleted"):
+        wait_until_deleted(lambda: {"status": "DELETING"}, "job queue q", options)
+    assert sum(fake_clock.sleeps) == pytest.approx(1)
+    assert fake_clock.sleeps[:3] == [0.2, 0.3, 0.45]
 
 
 def test_wait_returns_first_done_result(fake_clock):

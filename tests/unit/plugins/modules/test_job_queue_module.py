@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchValidationError
+from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchValidationError
 from ansible_collections.ondemand.batch.plugins.modules import job_queue as module
 from ansible_collections.ondemand.batch.plugins.modules import job_queue_info
 from tests.unit.plugins.modules.test_compute_environment_fakes import ACCOUNT, FakeBatch
@@ -205,3 +205,163 @@ def test_info_by_names_and_all(batch):
     assert len(job_queue_info.list_job_queues(batch)) == 2
     with pytest.raises(BatchValidationError, match="names: must be 1-128 characters"):
         job_queue_info.list_job_queues(batch, ["bad name"])
+
+
+class SettlingBatch(FakeBatch):
+    """A fake in which environments in transition settle after a number of their Describes, and queues, as on
+    AWS, take only VALID compute environments ("must be in the VALID state before you can associate them")."""
+
+    def __init__(self):
+        super().__init__()
+        self.settle_after = {}  # ARN -> (Describes that still show the transition, final status)
+
+    def describe_compute_environments(self, **kwargs):
+        result = super().describe_compute_environments(**kwargs)
+        for detail in result["computeEnvironments"]:
+            arn = detail["computeEnvironmentArn"]
+            if arn in self.settle_after:
+                left, final = self.settle_after[arn]
+                if left <= 1:
+                    del self.settle_after[arn]
+                    self.environments[arn].update(status=final, statusReason=f"now {final}")
+                else:
+                    self.settle_after[arn] = (left - 1, final)
+        return result
+
+    def _check_order(self, order):
+        for item in order:
+            environment = self._environment(item["computeEnvironment"])
+            if environment is not None and environment["status"] != "VALID":
+                raise AssertionError(
+                    f"{environment['computeEnvironmentName']} associated while {environment['status']}"
+                )
+        super()._check_order(order)
+
+    def in_transition(self, name, status="CREATING", describes=2, final="VALID"):
+        """The first ``describes`` Describes of the environment show ``status``, the next ones ``final``."""
+        detail = self._environment(name)
+        detail["status"] = status
+        self.settle_after[detail["computeEnvironmentArn"]] = (describes, final)
+
+
+@pytest.fixture
+def settling(fake_clock):
+    fake = SettlingBatch()
+    for name in ("dev-carbon-a-ce", "dev-carbon-b-ce"):
+        fake.add_environment(name)
+    return fake
+
+
+def settling_context(batch, fake_clock, **kwargs):
+    return module.Context(batch, wait_options={"timeout": 60, "sleep": fake_clock.sleep, "clock": fake_clock}, **kwargs)
+
+
+@pytest.mark.parametrize("wait", [True, False])
+def test_create_waits_for_environments_still_creating(settling, fake_clock, wait):
+    """An environment made with wait=false is still CREATING: the queue waits for it before CreateJobQueue,
+    whatever its own ``wait`` says (AWS associates only VALID environments)."""
+    settling.in_transition("dev-carbon-b-ce", "CREATING", describes=2)
+    ctx = settling_context(settling, fake_clock, wait=wait)
+    changed, _before, after = module.ensure_present(ctx, NAME, wanted(compute_environments=["dev-carbon-b-ce"]))
+    assert changed is True
+    assert settling._environment("dev-carbon-b-ce")["status"] == "VALID"
+    operations = [op for op, _kwargs in settling.calls]
+    # Look-up, resolve (CREATING), a poll (CREATING), a poll (VALID), and only then the write.
+    assert operations[:5] == [
+        "describe_job_queues",
+        "describe_compute_environments",
+        "describe_compute_environments",
+        "describe_compute_environments",
+        "create_job_queue",
+    ]
+    assert fake_clock.sleeps[:2] == [0.2, 0.3]
+
+
+def test_update_of_the_environments_waits_for_one_updating(settling, fake_clock):
+    settling.add_queue(NAME, [ce_arn("dev-carbon-a-ce")], priority=10)
+    settling.in_transition("dev-carbon-b-ce", "UPDATING", describes=1)
+    ctx = settling_context(settling, fake_clock)
+    desired = wanted(compute_environments=["dev-carbon-a-ce", "dev-carbon-b-ce"])
+    module.ensure_present(ctx, NAME, desired)
+    assert settling.operations() == ["update_job_queue"]
+    operations = [op for op, _kwargs in settling.calls]
+    assert operations.index("update_job_queue") > 2  # after the look-up, the resolve and the wait
+    assert operations.count("describe_compute_environments") == 2  # resolve (UPDATING), one poll (VALID)
+
+
+def test_no_wait_and_no_extra_call_when_nothing_is_associated(settling, fake_clock):
+    """An environment in transition is not waited for when no write associates it: no change, or a change
+    of something else (priority)."""
+    settling.add_queue(NAME, [ce_arn("dev-carbon-a-ce")], priority=10)
+    settling.in_transition("dev-carbon-a-ce", "UPDATING", describes=5)
+    ctx = settling_context(settling, fake_clock)
+    changed, _before, _after = module.ensure_present(ctx, NAME, wanted())
+    assert changed is False
+    assert [op for op, _kwargs in settling.calls] == ["describe_job_queues", "describe_compute_environments"]
+    settling.calls.clear()
+    module.ensure_present(ctx, NAME, wanted(priority=20))
+    assert settling.operations() == ["update_job_queue"]
+    assert settling.writes[0][1] == {"jobQueue": ARN, "priority": 20}
+    assert [op for op, _kwargs in settling.calls if op.startswith("describe_compute")] == [
+        "describe_compute_environments"
+    ]
+    assert fake_clock.sleeps == [0.2]  # the queue's own wait after UpdateJobQueue, not the environment's
+
+
+def test_check_mode_never_waits(settling, fake_clock):
+    settling.in_transition("dev-carbon-a-ce", "CREATING", describes=5)
+    changed, _before, after = module.ensure_present(
+        settling_context(settling, fake_clock, check_mode=True), NAME, wanted()
+    )
+    assert changed is True and settling.writes == []
+    assert fake_clock.sleeps == []
+    assert [op for op, _kwargs in settling.calls] == ["describe_job_queues", "describe_compute_environments"]
+
+
+def test_environment_turning_invalid_fails_before_the_write(settling, fake_clock):
+    settling.in_transition("dev-carbon-a-ce", "CREATING", describes=2, final="INVALID")
+    with pytest.raises(BatchError, match="^Compute environment dev-carbon-a-ce is INVALID: now INVALID$"):
+        module.ensure_present(settling_context(settling, fake_clock), NAME, wanted())
+    assert settling.writes == []
+
+
+def test_check_mode_predicts_environments_given_by_arn_that_do_not_exist(batch, fake_clock):
+    """Check mode of a whole deployment that names a new environment by ARN: predicted with a warning, and the
+    account comes from that ARN (no STS call)."""
+
+    def no_sts():
+        raise AssertionError("STS called")
+
+    ctx = module.Context(
+        batch,
+        region="eu-west-1",
+        check_mode=True,
+        sts=no_sts,
+        wait_options={"timeout": 60, "sleep": fake_clock.sleep, "clock": fake_clock},
+    )
+    new = ce_arn("dev-carbon-new-ce")
+    changed, _before, after = module.ensure_present(ctx, NAME, wanted(compute_environments=[new]))
+    assert changed is True and batch.writes == []
+    assert [e["computeEnvironment"] for e in after["computeEnvironmentOrder"]] == [new]
+    assert after["jobQueueArn"] == ARN
+    assert ctx.warnings == [
+        f"compute_environments: no compute environment named {new}; check mode assumes an earlier task creates it"
+    ]
+    with pytest.raises(BatchValidationError, match=f"no compute environment named {new}"):
+        module.ensure_present(module.Context(batch), NAME, wanted(compute_environments=[new]))
+    assert batch.writes == []
+
+
+def test_replacing_waits_for_environments_before_deleting_the_queue(settling, fake_clock):
+    """A replacement re-creates the queue on its environments: one still CREATING is waited for before the old
+    queue is deleted, so that one turning INVALID leaves the old queue in place."""
+    settling.policies = [POLICY]
+    settling.add_queue(NAME, [ce_arn("dev-carbon-a-ce")], priority=5)
+    settling.in_transition("dev-carbon-b-ce", "CREATING", describes=2, final="INVALID")
+    desired = wanted(compute_environments=["dev-carbon-b-ce"], scheduling_policy=POLICY)
+    with pytest.raises(BatchError, match="^Compute environment dev-carbon-b-ce is INVALID"):
+        module.ensure_present(settling_context(settling, fake_clock), NAME, desired, replace=True)
+    assert settling.writes == []
+    settling.in_transition("dev-carbon-a-ce", "CREATING", describes=1)
+    module.ensure_present(settling_context(settling, fake_clock), NAME, wanted(scheduling_policy=POLICY), replace=True)
+    assert settling.operations() == ["update_job_queue", "delete_job_queue", "create_job_queue"]
