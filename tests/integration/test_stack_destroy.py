@@ -112,7 +112,7 @@ def test_destroy_after_a_partial_deploy_leaves_nothing_and_is_idempotent(aws):
     assert_ok(check)
     assert check.changed > 0
     assert aws.stats()["writes"] == 0, write_calls(aws)
-    assert LEFTOVER_TASKS <= set(changed_tasks(check)), changed_tasks(check)
+    assert LEFTOVER_TASKS <= set(check.changed_task_names()), check.changed_task_names()
     assert leftovers.present() == dict.fromkeys(leftovers.names, True)
 
     aws.reset_stats()
@@ -151,17 +151,6 @@ LEFTOVER_TASKS = {
     "Delete the log groups",
 }
 LEFTOVER_DELETES = ("secretsmanager:DeleteSecret", "events:DeleteRule", "sns:DeleteTopic", "logs:DeleteLogGroup")
-
-
-def changed_tasks(result):
-    """Names of the tasks that reported a change (check mode predictions included)."""
-    names = []
-    for task in result.tasks():
-        outcome = task["hosts"].get("localhost", {})
-        items = outcome.get("results") if isinstance(outcome.get("results"), list) else [outcome]
-        if any(item.get("changed") for item in items):
-            names.append(task["task"]["name"].split(" : ", 1)[-1])
-    return names
 
 
 def write_calls(aws):

@@ -81,18 +81,6 @@ def check_stack_is_read(call):
     return call.split(":", 1)[1].startswith(("Describe", "List", "Get", "BatchGet", "Head", "Lookup"))
 
 
-def changed_tasks(result):
-    """Names of the tasks that reported a change (check mode predictions included)."""
-    names = []
-    for task in result.tasks():
-        outcome = task["hosts"].get("localhost", {})
-        items = outcome.get("results") if isinstance(outcome.get("results"), list) else [outcome]
-        if any(item.get("changed") for item in items):
-            # The json callback names role tasks "<role> : <task>".
-            names.append(task["task"]["name"].split(" : ", 1)[-1])
-    return names
-
-
 def assert_ok(result):
     assert result.rc == 0 and result.failed == 0, f"{result}\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
 
@@ -128,7 +116,7 @@ def test_check_mode_on_an_empty_account_writes_nothing_and_predicts_the_deploy(d
     assert deployed["check_writes"] == 0
     assert check.changed > 0
     # Every change the real deploy made was predicted, one for one.
-    assert check.changed == deploy.changed, (changed_tasks(check), changed_tasks(deploy))
+    assert check.changed == deploy.changed, (check.changed_task_names(), deploy.changed_task_names())
 
 
 def test_deploy_builds_the_stack_the_inventory_describes(stack, deployed):
@@ -144,7 +132,7 @@ def test_a_second_deploy_changes_nothing_and_keeps_a_secret_value_set_out_of_ban
     stack.emulator.reset_stats()
     result = stack.deploy()
     assert_ok(result)
-    assert result.changed == 0, changed_tasks(result)
+    assert result.changed == 0, result.changed_task_names()
     assert stack.writes() == 0, stack.write_calls()
     assert secrets.get_secret_value(SecretId=check_stack.SECRET_NAME)["SecretString"] == value
     assert value not in result.stdout + result.stderr
@@ -175,7 +163,7 @@ def test_drift_is_predicted_in_check_mode_and_repaired_exactly(stack, deployed):
     check = stack.deploy(check=True, diff=True)
     assert_ok(check)
     assert stack.writes() == 0, stack.write_calls()
-    predicted = set(changed_tasks(check))
+    predicted = set(check.changed_task_names())
     # The retention change is predicted by its own task (the log group module would write it in check mode).
     assert predicted == (expected - {"Ensure the log group of the stack's jobs"}) | {
         "Predict the retention change of the log group (check mode)"
@@ -184,7 +172,7 @@ def test_drift_is_predicted_in_check_mode_and_repaired_exactly(stack, deployed):
     stack.emulator.reset_stats()
     repair = stack.deploy()
     assert_ok(repair)
-    assert set(changed_tasks(repair)) == expected
+    assert set(repair.changed_task_names()) == expected
     assert stack.write_calls() == {"logs:PutRetentionPolicy": 1, "batch:UpdateJobQueue": 1, "iam:PutRolePolicy": 1}
     stack.check("present", job=False)
 
@@ -287,10 +275,10 @@ def test_prune_lists_then_removes_only_this_stacks_tagged_leftovers(stack, deplo
     listed = stack.deploy()
     assert_ok(listed)
     assert stack.write_calls() == {"iam:PutRolePolicy": 1}, stack.write_calls()
-    assert set(changed_tasks(listed)) == {
+    assert set(listed.changed_task_names()) == {
         "Allow the job execution role to read this stack's secrets only",
         "Write the outputs as JSON (names and ARNs only, never a secret value)",
-    }, changed_tasks(listed)
+    }, listed.changed_task_names()
     reports = prune_reports(listed)
     for name in (old_secret, old_schedule, old_rule, old_topic, old_log_group, f"{STACK}-old-{suffix}"):
         assert name in reports, (name, reports)
@@ -305,13 +293,13 @@ def test_prune_lists_then_removes_only_this_stacks_tagged_leftovers(stack, deplo
     check = stack.deploy(check=True, extra_vars={"prune": True})
     assert_ok(check)
     assert stack.writes() == 0, stack.write_calls()
-    assert set(changed_tasks(check)) == PRUNE_TASKS, changed_tasks(check)
+    assert set(check.changed_task_names()) == PRUNE_TASKS, check.changed_task_names()
     assert present() == dict.fromkeys(present(), True)
 
     stack.emulator.reset_stats()
     pruned = stack.deploy(extra_vars={"prune": True})
     assert_ok(pruned)
-    assert set(changed_tasks(pruned)) == PRUNE_TASKS, changed_tasks(pruned)
+    assert set(pruned.changed_task_names()) == PRUNE_TASKS, pruned.changed_task_names()
     assert stack.write_calls() == {
         "batch:DeregisterJobDefinition": 1,
         "batch:DeleteSchedulingPolicy": 1,
@@ -340,7 +328,7 @@ def test_prune_lists_then_removes_only_this_stacks_tagged_leftovers(stack, deplo
     stack.emulator.reset_stats()
     again = stack.deploy(extra_vars={"prune": True})
     assert_ok(again)
-    assert again.changed == 0, changed_tasks(again)
+    assert again.changed == 0, again.changed_task_names()
     assert stack.writes() == 0, stack.write_calls()
 
     for name in (f"{STACK}-manual-{suffix}", f"other-{suffix}"):
@@ -362,5 +350,5 @@ def test_destroy_removes_everything_and_a_second_destroy_changes_nothing(stack, 
     stack.emulator.reset_stats()
     second = stack.destroy()
     assert_ok(second)
-    assert second.changed == 0, changed_tasks(second)
+    assert second.changed == 0, second.changed_task_names()
     assert stack.writes() == 0, stack.write_calls()

@@ -39,6 +39,17 @@ class PlaybookResult:
         for play in self.report.get("plays", []):
             yield from play.get("tasks", [])
 
+    def changed_task_names(self, host="localhost"):
+        """Names of the tasks that reported a change on ``host`` (any loop item; check-mode predictions count),
+        in run order, without the "<role> : " prefix the json callback gives role tasks."""
+        names = []
+        for task in self.tasks():
+            outcome = task["hosts"].get(host, {})
+            items = outcome.get("results") if isinstance(outcome.get("results"), list) else [outcome]
+            if any(item.get("changed") for item in items):
+                names.append(task["task"]["name"].split(" : ", 1)[-1])
+        return names
+
     def task(self, name, host="localhost"):
         """The result of the last task named ``name`` on ``host``."""
         found = [t for t in self.tasks() if t["task"]["name"] == name]
