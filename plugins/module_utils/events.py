@@ -13,6 +13,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
 )
 
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchErrorHandler
+from ansible_collections.ondemand.batch.plugins.module_utils.tagging import resulting_tags, tag_changes
 
 DEFAULT_EVENT_BUS = "default"
 
@@ -85,3 +86,49 @@ def remove_target(events, name, target_id, bus=DEFAULT_EVENT_BUS):
 def delete_rule(events, name, bus=DEFAULT_EVENT_BUS):
     events.delete_rule(Name=name, aws_retry=True, **_bus(bus))
     return True
+
+
+# ---------------------------------------------------------------------------------------------- one owned target
+def read_rule(events, name, target_id, bus=DEFAULT_EVENT_BUS, with_tags=True):
+    """``(rule, our target, IDs of the other targets, tags)`` of a rule a module owns ``target_id`` of.
+
+    ``(None, None, [], {})`` when the rule does not exist; tags are only read ``with_tags``.
+    """
+    current = describe_rule(events, name, bus)
+    if not current:
+        return None, None, [], {}
+    targets = list_targets(events, name, bus)
+    ours = next((t for t in targets if t.get("Id") == target_id), None)
+    others = [t["Id"] for t in targets if t.get("Id") != target_id]
+    tags = list_rule_tags(events, current["Arn"]) if with_tags else {}
+    return current, ours, others, tags
+
+
+def remove_owned_target(events, name, target_id, ours, others, check_mode, warn, bus=DEFAULT_EVENT_BUS):
+    """``state: absent`` of a module that owns ``target_id`` of an existing rule.
+
+    The rule is deleted when no other target is left; otherwise only our target goes and the rule stays
+    (a warning says so). Returns ``(changed, rule_kept)``.
+    """
+    if others:
+        listed = ", ".join(sorted(others))
+        if ours is None:
+            warn(f"Rule {name} left alone: it has only targets this module does not own ({listed})")
+            return False, True
+        if not check_mode:
+            remove_target(events, name, target_id, bus)
+        warn(f"Rule {name} kept: it has targets this module does not own ({listed}); only {target_id} was removed")
+        return True, True
+    if not check_mode:
+        if ours is not None:
+            remove_target(events, name, target_id, bus)
+        delete_rule(events, name, bus)
+    return True, False
+
+
+def sync_rule_tags(events, arn, current_tags, wanted, purge_tags, check_mode):
+    """Bring an existing rule's tags to ``wanted`` (None: leave them). Returns ``(changed, resulting tags)``."""
+    to_set, to_unset = tag_changes(current_tags, wanted, purge_tags)
+    if (to_set or to_unset) and not check_mode:
+        update_rule_tags(events, arn, to_set, to_unset)
+    return bool(to_set or to_unset), resulting_tags(current_tags, wanted, purge_tags)

@@ -244,16 +244,12 @@ from ansible_collections.ondemand.batch.plugins.module_utils.common import (  # 
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.events import (  # noqa: E402
     DEFAULT_EVENT_BUS,
-    delete_rule,
-    describe_rule,
-    list_rule_tags,
-    list_targets,
     put_rule,
     put_target,
-    remove_target,
-    update_rule_tags,
+    read_rule,
+    remove_owned_target,
+    sync_rule_tags,
 )
-from ansible_collections.ondemand.batch.plugins.module_utils.tagging import resulting_tags, tag_changes  # noqa: E402
 
 
 def argument_spec():
@@ -277,29 +273,13 @@ def argument_spec():
 def ensure_absent(events, params, check_mode, warn):
     """Remove our target, then the rule unless other targets are left. Returns (changed, job_alert, diff)."""
     name, target_id, bus = params["name"], params["target_id"], params["event_bus_name"]
-    current = describe_rule(events, name, bus)
+    current, ours, others, tags = read_rule(events, name, target_id, bus)
     if not current:
         return False, None, {"before": {}, "after": {}}
-    targets = list_targets(events, name, bus)
-    ours = next((t for t in targets if t.get("Id") == target_id), None)
-    others = [t["Id"] for t in targets if t.get("Id") != target_id]
-    tags = list_rule_tags(events, current["Arn"])
     before = render_alert(current, ours, tags, others, bus)
-    if others:
-        listed = ", ".join(sorted(others))
-        if ours is None:
-            warn(f"Rule {name} left alone: it has only targets this module does not own ({listed})")
-            return False, before, {"before": before, "after": before}
-        if not check_mode:
-            remove_target(events, name, target_id, bus)
-        warn(f"Rule {name} kept: it has targets this module does not own ({listed}); only {target_id} was removed")
-        after = render_alert(current, None, tags, others, bus)
-        return True, after, {"before": before, "after": after}
-    if not check_mode:
-        if ours is not None:
-            remove_target(events, name, target_id, bus)
-        delete_rule(events, name, bus)
-    return True, None, {"before": before, "after": {}}
+    changed, kept = remove_owned_target(events, name, target_id, ours, others, check_mode, warn, bus)
+    after = (render_alert(current, None, tags, others, bus) if changed else before) if kept else None
+    return changed, after, {"before": before, "after": after or {}}
 
 
 def ensure_present(events, params, check_mode, predict_arn):
@@ -308,11 +288,7 @@ def ensure_present(events, params, check_mode, predict_arn):
     ``predict_arn()`` gives the ARN of a rule that check mode does not create.
     """
     name, bus = params["name"], params["event_bus_name"]
-    current = describe_rule(events, name, bus)
-    targets = list_targets(events, name, bus) if current else []
-    ours = next((t for t in targets if t.get("Id") == params["target_id"]), None)
-    others = [t["Id"] for t in targets if t.get("Id") != params["target_id"]]
-    current_tags = list_rule_tags(events, current["Arn"]) if current else {}
+    current, ours, others, current_tags = read_rule(events, name, params["target_id"], bus)
 
     rule = desired_rule(params, current)
     target = desired_target(params)
@@ -332,12 +308,10 @@ def ensure_present(events, params, check_mode, predict_arn):
     if current is None:
         tags = dict(params.get("tags") or {})
     else:
-        to_set, to_unset = tag_changes(current_tags, params.get("tags"), params["purge_tags"])
-        if to_set or to_unset:
-            changed = True
-            if not check_mode:
-                update_rule_tags(events, arn, to_set, to_unset)
-        tags = resulting_tags(current_tags, params.get("tags"), params["purge_tags"])
+        tags_changed, tags = sync_rule_tags(
+            events, arn, current_tags, params.get("tags"), params["purge_tags"], check_mode
+        )
+        changed = changed or tags_changed
 
     before = render_alert(current, ours, current_tags, others, bus) or {}
     after_rule = dict(rule, Arn=arn)

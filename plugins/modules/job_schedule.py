@@ -323,14 +323,11 @@ from ansible_collections.ondemand.batch.plugins.module_utils.errors import (  # 
     BatchValidationError,
 )
 from ansible_collections.ondemand.batch.plugins.module_utils.events import (  # noqa: E402
-    delete_rule,
-    describe_rule,
-    list_rule_tags,
-    list_targets,
     put_rule,
     put_target,
-    remove_target,
-    update_rule_tags,
+    read_rule,
+    remove_owned_target,
+    sync_rule_tags,
 )
 from ansible_collections.ondemand.batch.plugins.module_utils.job import (  # noqa: E402
     describe_job_definitions,
@@ -346,7 +343,6 @@ from ansible_collections.ondemand.batch.plugins.module_utils.schedule import (  
     scheduler_request,
     validate_schedule_params,
 )
-from ansible_collections.ondemand.batch.plugins.module_utils.tagging import resulting_tags, tag_changes  # noqa: E402
 
 
 def argument_spec():
@@ -436,30 +432,15 @@ def render_rule(rule, target, tags, other_ids):
 
 def ensure_rule(events, batch, params, check_mode, warn):
     name, target_id = params["name"], params["target_id"]
-    current = describe_rule(events, name)
-    targets = list_targets(events, name) if current else []
-    ours = next((t for t in targets if t.get("Id") == target_id), None)
-    others = [t["Id"] for t in targets if t.get("Id") != target_id]
-    current_tags = list_rule_tags(events, current["Arn"]) if current and params.get("tags") is not None else {}
+    current, ours, others, current_tags = read_rule(events, name, target_id, with_tags=params.get("tags") is not None)
 
     if params["state"] == "absent":
         if not current:
             return False, None, {"before": {}, "after": {}}
         before = render_rule(current, ours, current_tags, others)
-        if others:
-            if ours:
-                if not check_mode:
-                    remove_target(events, name, target_id)
-                warn(f"Rule {name} kept: it has targets this module does not own ({', '.join(sorted(others))})")
-                after = render_rule(current, None, current_tags, others)
-                return True, after, {"before": before, "after": after}
-            warn(f"Rule {name} left alone: it has only targets this module does not own ({', '.join(sorted(others))})")
-            return False, before, {"before": before, "after": before}
-        if not check_mode:
-            if ours:
-                remove_target(events, name, target_id)
-            delete_rule(events, name)
-        return True, None, {"before": before, "after": {}}
+        changed, kept = remove_owned_target(events, name, target_id, ours, others, check_mode, warn)
+        after = (render_rule(current, None, current_tags, others) if changed else before) if kept else None
+        return changed, after, {"before": before, "after": after or {}}
 
     queue_arn = check_job_inputs(batch, params, check_mode, warn)
     desired_rule = {
@@ -491,12 +472,10 @@ def ensure_rule(events, batch, params, check_mode, warn):
         if current is None:
             tags = dict(params["tags"])
         else:
-            to_set, to_unset = tag_changes(current_tags, params["tags"], params["purge_tags"])
-            if to_set or to_unset:
-                changed = True
-                if not check_mode:
-                    update_rule_tags(events, arn, to_set, to_unset)
-            tags = resulting_tags(current_tags, params["tags"], params["purge_tags"])
+            tags_changed, tags = sync_rule_tags(
+                events, arn, current_tags, params["tags"], params["purge_tags"], check_mode
+            )
+            changed = changed or tags_changed
     after_rule = dict(current or {}, **desired_rule)
     after_rule["Arn"] = arn
     if "Description" not in desired_rule:
