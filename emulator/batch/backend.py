@@ -221,7 +221,8 @@ class EmulatorBatchBackend(MotoBatchBackend):
         return {}
 
     # --- job queues -------------------------------------------------------------------------------
-    def _environment_order(self, order):
+    def _environment_order(self, order, associated=()):
+        """[(order, compute environment)] of a request; ``associated``: the queue's environments already."""
         if not order:
             raise ClientException("computeEnvironmentOrder must contain at least 1 compute environment")
         if len(order) > 3:
@@ -236,6 +237,13 @@ class EmulatorBatchBackend(MotoBatchBackend):
                 raise ClientException(f"computeEnvironment {identifier} does not exist")
             if item.get("order") is None:
                 raise ClientException("computeEnvironmentOrder.order must be provided")
+            if ce.status != "VALID" and not any(ce is each for each in associated):
+                # AWS: "Compute environments must be in the VALID state before you can associate them with a
+                # job queue" (CreateJobQueue and UpdateJobQueue, computeEnvironmentOrder).
+                raise ClientException(
+                    f"computeEnvironment {ce.arn} is {ce.status}; only a VALID compute environment can be "
+                    "associated with a job queue"
+                )
             environments.append((item["order"], ce))
         if len({ce.is_fargate for _order, ce in environments}) > 1:
             raise ClientException(
@@ -286,7 +294,8 @@ class EmulatorBatchBackend(MotoBatchBackend):
         if queue is None:
             raise ClientException(f"Job queue {identifier} does not exist")
         order = request.get("computeEnvironmentOrder")
-        environments = self._environment_order(order) if order is not None else None
+        associated = [ce for _order, ce in queue.environments]
+        environments = self._environment_order(order, associated) if order is not None else None
         self._check_scheduling_policy(request.get("schedulingPolicyArn"))
         queue.update(request, environments)
         return {"jobQueueName": queue.name, "jobQueueArn": queue.arn}

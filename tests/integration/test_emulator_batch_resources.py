@@ -280,21 +280,48 @@ def test_queue_state_defaults_to_enabled_and_describe_reports_arns(world):
 def test_queue_requests_aws_refuses(world):
     profile = world.instance_profile("ecs-instance")
     for name in ("f1", "f2", "f3", "f4"):
-        world.compute_environment(name, wait=None)
-    world.compute_environment("ec2", world.ec2_resources(profile), wait=None)
+        world.compute_environment(name)
+    world.compute_environment("ec2", world.ec2_resources(profile))
+    world.compute_environment("no-subnet", world.fargate_resources(subnets=["subnet-00000000"]), wait="INVALID")
+    world.emulator.configure(transition_delay=30)  # stays CREATING for this test
+    world.compute_environment("creating", wait=None)
+    world.emulator.configure(transition_delay=0.05)
     world.queue("taken", ["f1"], wait=None)
     cases = {
         "missing environment": ["does-not-exist"],
         "EC2 mixed with FARGATE": ["f1", "ec2"],
         "more than 3 environments": ["f1", "f2", "f3", "f4"],
+        "an environment still CREATING": ["f1", "creating"],
+        "an INVALID environment": ["no-subnet"],
     }
     for case, environments in cases.items():
         with pytest.raises(ClientError) as excinfo:
             world.queue(f"q-{len(environments)}", environments, wait=None)
         assert client_error(excinfo)[0] == "ClientException", case
+        assert world.describe_queue(f"q-{len(environments)}") is None, case
+    with pytest.raises(ClientError) as excinfo:
+        world.queue("still", ["creating"], wait=None)
+    assert "is CREATING; only a VALID compute environment can be associated" in client_error(excinfo)[1]
     with pytest.raises(ClientError) as excinfo:
         world.queue("taken", ["f2"], wait=None)
     assert client_error(excinfo) == ("ClientException", "Object already exists")
+
+
+def test_queue_updates_associate_only_valid_environments(world):
+    """A new association needs a VALID environment; one the queue already has may be in transition."""
+    world.compute_environment("a")
+    world.queue("q", ["a"])
+    world.compute_environment("b", wait=None)  # CREATING
+    order = [{"order": 1, "computeEnvironment": "a"}, {"order": 2, "computeEnvironment": "b"}]
+    with pytest.raises(ClientError) as excinfo:
+        world.batch.update_job_queue(jobQueue="q", computeEnvironmentOrder=order)
+    assert "is CREATING" in client_error(excinfo)[1]
+    world.batch.update_compute_environment(computeEnvironment="a", state="DISABLED")  # a: UPDATING
+    world.batch.update_job_queue(jobQueue="q", priority=5, computeEnvironmentOrder=order[:1])
+    assert world.wait_queue("q")["priority"] == 5
+    world.wait_compute_environment("b")
+    world.batch.update_job_queue(jobQueue="q", computeEnvironmentOrder=order)
+    assert len(world.wait_queue("q")["computeEnvironmentOrder"]) == 2
 
 
 def test_queue_updates_apply(world):

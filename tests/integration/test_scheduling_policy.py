@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from emulator.testing import BatchWorld
+
 pytestmark = pytest.mark.slow
 
 ACCOUNT = "123456789012"
@@ -177,6 +179,7 @@ def test_delete_refused_while_a_queue_uses_it_and_bad_inputs(playbook, aws):
     environment = batch.create_compute_environment(
         computeEnvironmentName="dev-carbon-ce", type="UNMANAGED", state="ENABLED", serviceRole=role
     )["computeEnvironmentArn"]
+    BatchWorld(aws).wait_compute_environment("dev-carbon-ce")  # AWS associates only VALID environments
     batch.create_job_queue(
         jobQueueName="dev-carbon-jq",
         state="ENABLED",
