@@ -38,9 +38,11 @@ options:
   compute_environments:
     description:
       - Compute environments the queue uses, by name or ARN, in order of preference (the first is tried first).
-      - One to three items, all EC2/SPOT or all FARGATE/FARGATE_SPOT; AWS does not let a queue mix them. They are
-        looked up with one C(DescribeComputeEnvironments) call before anything is written, and the order is
-        compared with the ARNs AWS reports. An INVALID one is refused.
+      - One to three items, all EC2/SPOT or all FARGATE/FARGATE_SPOT; AWS does not let a queue mix them.
+      - When they differ from the queue's (or the queue is new), they are looked up with one
+        C(DescribeComputeEnvironments) call before anything is written, and an INVALID one is refused. When they
+        are the queue's own, in the same order (a name counts as the environment whose ARN ends with it), there
+        is no look-up, so a no-change run makes one call, C(DescribeJobQueues).
       - AWS associates only VALID compute environments with a queue, so when the queue is created, or its
         environments are changed, while one of them is still CREATING or UPDATING (for example made by
         M(ondemand.batch.compute_environment) with O(ondemand.batch.compute_environment#module:wait=false)), the
@@ -246,6 +248,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.job_queue import ( 
     delete_queue,
     describe_job_queue,
     normalize_job_queue,
+    ordered_environment_arns,
     predicted_queue_detail,
     queue_differences,
     queue_replacement_reasons,
@@ -347,14 +350,36 @@ def settle_environments(ctx, settling):
         )
 
 
+def same_environments(current_arns, identifiers):
+    """Whether names/ARNs ``identifiers`` are the queue's environments ``current_arns``, in the same order.
+
+    Names are unique per account and Region, and a queue can only use environments of its own, so a
+    name equal to the last part of the ARN is that environment.
+    """
+    if len(current_arns) != len(identifiers):
+        return False
+    return all(
+        identifier == arn if is_arn(identifier) else identifier == resource_name(arn)
+        for arn, identifier in zip(current_arns, identifiers)
+    )
+
+
 def resolve_desired(ctx, current, desired):
     """(wanted options with environments and the scheduling policy as ARNs, environments still settling).
 
+    The environments are looked up only when they differ from the queue's: otherwise "still settling" is
+    None (not known), and a replacement, which associates them again, looks them up itself.
+
     Reads only.
     """
-    resolved, settling = dict(desired), []
-    if desired.get("compute_environments") is not None:
-        resolved["compute_environments"], settling = resolve_environments(ctx, desired["compute_environments"])
+    resolved, settling = dict(desired), None
+    environments = desired.get("compute_environments")
+    current_arns = ordered_environment_arns(current) if current else []
+    if environments is not None and same_environments(current_arns, environments):
+        # The queue already has exactly these environments: no look-up (a no-change re-run is one read).
+        resolved["compute_environments"] = current_arns
+    elif environments is not None:
+        resolved["compute_environments"], settling = resolve_environments(ctx, environments)
     policy = desired.get("scheduling_policy")
     current_policy = (current or {}).get("schedulingPolicyArn")
     if policy and not is_arn(policy) and current_policy and resource_name(current_policy) == policy:
@@ -395,6 +420,8 @@ def ensure_present(ctx, name, desired, tags=None, purge_tags=True, replace=False
         merged = {**options, **{k: v for k, v in wanted.items() if v is not None}}
         if ctx.check_mode:
             return True, current, predicted_queue_detail(name, current["jobQueueArn"], merged, new_tags)
+        if settling is None:
+            _arns, settling = resolve_environments(ctx, merged["compute_environments"])
         settle_environments(ctx, settling)  # before the deletion: an environment turning INVALID stops here
         delete_queue(ctx.client, current, ctx.wait_options, wait_gone=True)
         return create(ctx, name, merged, new_tags, before=current)
@@ -429,7 +456,7 @@ def create(ctx, name, options, tags, before=None, settling=()):
             before,
             predicted_queue_detail(name, arn, options, tags, status="VALID" if ctx.wait else "CREATING"),
         )
-    settle_environments(ctx, settling)
+    settle_environments(ctx, settling or ())
     arn = create_job_queue(ctx.client, create_queue_request(name, options, tags))["jobQueueArn"]
     if ctx.wait or before is not None:
         return True, before, wait_for_job_queue(ctx.client, arn, name, ctx.wait_options)

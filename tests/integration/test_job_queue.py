@@ -112,8 +112,8 @@ def test_create_reorder_tags_info_delete(playbook, aws, environments):
     assert again.rc == 0, failures(again)
     assert again.task("again")["changed"] is False
     assert again.task("again (check)")["changed"] is False
-    # Per run: one DescribeJobQueues and one DescribeComputeEnvironments, nothing else.
-    assert aws.stats()["calls"] == {"batch:DescribeJobQueues": 2, "batch:DescribeComputeEnvironments": 2}
+    # Per run: one DescribeJobQueues, nothing else (the environments are the queue's own: no look-up).
+    assert aws.stats()["calls"] == {"batch:DescribeJobQueues": 2}
 
     reordered = {
         **args,

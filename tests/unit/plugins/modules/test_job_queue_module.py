@@ -60,7 +60,7 @@ def test_check_mode_create_predicts_the_arn_from_the_environments(batch, context
     assert batch.writes == []
 
 
-def test_create_and_rerun_with_two_reads(batch, context):
+def test_create_and_rerun_with_one_read(batch, context):
     desired = wanted(
         compute_environments=["dev-carbon-b-ce", "dev-carbon-a-ce"],
         scheduling_policy="dev-carbon-fair",
@@ -92,8 +92,27 @@ def test_create_and_rerun_with_two_reads(batch, context):
     batch.calls.clear()
     changed, before, after = module.ensure_present(context(), NAME, desired, tags={"a": "b"})
     assert changed is False and before == after
-    # One DescribeJobQueues, one DescribeComputeEnvironments; the policy name matched the queue's ARN.
-    assert [op for op, _kwargs in batch.calls] == ["describe_job_queues", "describe_compute_environments"]
+    # One DescribeJobQueues: the environment and policy names match the queue's ARNs, no look-up.
+    assert [op for op, _kwargs in batch.calls] == ["describe_job_queues"]
+
+
+@pytest.mark.parametrize(
+    "environments, looked_up",
+    [
+        (["dev-carbon-a-ce", "dev-carbon-b-ce"], False),  # names of the current environments, same order
+        ([ce_arn("dev-carbon-a-ce"), "dev-carbon-b-ce"], False),  # an ARN equal to the current one
+        (["dev-carbon-b-ce", "dev-carbon-a-ce"], True),  # reordered
+        (["dev-carbon-a-ce"], True),  # one fewer
+        (["dev-carbon-a-ce", "dev-carbon-new-ce"], True),  # another environment
+        ([f"arn:aws:batch:eu-west-1:999999999999:compute-environment/dev-carbon-a-ce", "dev-carbon-b-ce"], True),
+    ],
+)
+def test_environments_are_looked_up_only_when_they_differ(batch, context, environments, looked_up):
+    batch.add_queue(NAME, [ce_arn("dev-carbon-a-ce"), ce_arn("dev-carbon-b-ce")], priority=10)
+    ctx = context(check_mode=True)  # a real run of the ARN of another account would fail; the look-up is the point
+    module.ensure_present(ctx, NAME, wanted(compute_environments=environments))
+    calls = [op for op, _kwargs in batch.calls]
+    assert ("describe_compute_environments" in calls) is looked_up, calls
 
 
 def test_reorder_priority_and_tags_in_place(batch, context):
@@ -297,14 +316,12 @@ def test_no_wait_and_no_extra_call_when_nothing_is_associated(settling, fake_clo
     ctx = settling_context(settling, fake_clock)
     changed, _before, _after = module.ensure_present(ctx, NAME, wanted())
     assert changed is False
-    assert [op for op, _kwargs in settling.calls] == ["describe_job_queues", "describe_compute_environments"]
+    assert [op for op, _kwargs in settling.calls] == ["describe_job_queues"]
     settling.calls.clear()
     module.ensure_present(ctx, NAME, wanted(priority=20))
     assert settling.operations() == ["update_job_queue"]
     assert settling.writes[0][1] == {"jobQueue": ARN, "priority": 20}
-    assert [op for op, _kwargs in settling.calls if op.startswith("describe_compute")] == [
-        "describe_compute_environments"
-    ]
+    assert [op for op, _kwargs in settling.calls if op.startswith("describe_compute")] == []
     assert fake_clock.sleeps == [0.2]  # the queue's own wait after UpdateJobQueue, not the environment's
 
 
