@@ -23,8 +23,10 @@ runs of the two tools interleaved.
 import argparse
 import io
 import json
+import math
 import os
 import platform
+import resource
 import shutil
 import signal
 import socket
@@ -123,10 +125,14 @@ class Bench:
             **(extra_vars or {}),
         }
         started = time.monotonic()
+        usage_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         result = run_playbook(
             self.emulator, playbook, extra_vars=extra_vars, check=check, inventory=inventory, env=run_env
         )
         wall = time.monotonic() - started
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU of ansible-playbook and every process it started (workers, modules); not the emulator's.
+        cpu = (usage.ru_utime - usage_before.ru_utime) + (usage.ru_stime - usage_before.ru_stime)
         stats = self.emulator.stats()
         tasks = result.totals("ok") + result.totals("failures")
         row = {
@@ -137,6 +143,7 @@ class Bench:
             "strategy": strategy,
             "latency_ms": latency_ms,
             "wall_s": round(wall, 2),
+            "cpu_s": round(cpu, 2),
             "tasks": tasks,
             "changed": result.changed,
             "failed": result.failed,
@@ -545,6 +552,7 @@ def median_rows(rows):
         merged = dict(group[-1])
         merged["wall_s"] = round(statistics.median(r["wall_s"] for r in group), 2)
         merged["wall_samples"] = [r["wall_s"] for r in group]
+        merged["cpu_s"] = round(statistics.median(r["cpu_s"] for r in group), 2)
         merged["repetitions"] = len(group)
         merged["reads"] = max(r["reads"] for r in group)
         merged["writes"] = max(r["writes"] for r in group)
@@ -566,9 +574,37 @@ def ratio(a, b):
     return round(a / b, 2)
 
 
+def paired_comparison(ours, theirs):
+    """Ours against theirs, repetition by repetition.
+
+    Repetition i of both ran back to back (interleaved), so their ratio is little affected by the load
+    changes that move single runs by 10-20 % on a shared machine. "faster" (or "slower") needs ours to be
+    faster (slower) in at least two thirds of the pairs; anything else is a tie within this machine's noise.
+    """
+    pairs = list(zip(ours["wall_samples"], theirs["wall_samples"], strict=False))
+    ratios = [round(a / b, 3) for a, b in pairs if b]
+    if not ratios:
+        return {"verdict": "n/a", "ratios": [], "faster_in": 0}
+    needed = math.ceil(2 * len(ratios) / 3)
+    faster_in = sum(r < 1 for r in ratios)
+    if faster_in >= needed:
+        verdict = "faster"
+    elif sum(r > 1 for r in ratios) >= needed:
+        verdict = "slower"
+    else:
+        verdict = "tie"
+    return {
+        "verdict": verdict,
+        "ratios": ratios,
+        "median_ratio": round(statistics.median(ratios), 2),
+        "faster_in": faster_in,
+    }
+
+
 def side_by_side_entry(phase, latency, tool, ours, theirs):
     """One row of the side-by-side table: our run (``tool``: which wait) against community.aws's."""
-    keys = ("wall_s", "tasks", "changed", "reads", "writes", "rc")
+    keys = ("wall_s", "cpu_s", "tasks", "changed", "reads", "writes", "rc")
+    both_ran = theirs["rc"] == 0 and ours["rc"] == 0
     return {
         "phase": phase,
         "latency_ms": latency,
@@ -577,6 +613,8 @@ def side_by_side_entry(phase, latency, tool, ours, theirs):
         "theirs": {k: theirs[k] for k in keys},
         "theirs_error": theirs.get("error"),
         "wall_ratio": ratio(ours["wall_s"], theirs["wall_s"]) if theirs["rc"] == 0 else None,
+        "cpu_ratio": ratio(ours["cpu_s"], theirs["cpu_s"]) if theirs["rc"] == 0 else None,
+        "paired": paired_comparison(ours, theirs) if both_ran else {"verdict": "n/a", "ratios": [], "faster_in": 0},
         "calls_ratio": ratio(ours["reads"] + ours["writes"], theirs["reads"] + theirs["writes"])
         if theirs["rc"] == 0
         else None,
@@ -586,8 +624,8 @@ def side_by_side_entry(phase, latency, tool, ours, theirs):
 def analyse(rows):
     analysis = {"side_by_side": [], "targets": [], "scale": None, "mitogen": []}
 
-    def target(name, ok, measured):
-        analysis["targets"].append({"target": name, "met": bool(ok), "measured": measured})
+    def target(name, ok, measured, mark=None):
+        analysis["targets"].append({"target": name, "met": bool(ok), "measured": measured, "mark": mark})
 
     phases = ("cold", "rerun", "check")
     latencies = sorted({r["latency_ms"] for r in rows if r["section"] == "side_by_side"})
@@ -628,11 +666,17 @@ def analyse(rows):
                 )
         for tool, variant in ours_by_variant.items():
             for phase in ("rerun", "cold"):
-                if variant[phase] and theirs_t[phase]:
+                ours, theirs = variant[phase], theirs_t[phase]
+                if ours and theirs:
+                    paired = paired_comparison(ours, theirs)
+                    pairs = len(paired["ratios"])
                     target(
                         f"our {phase}, {OURS_VARIANTS[tool]}, is faster than community.aws's{at}",
-                        variant[phase]["wall_s"] < theirs_t[phase]["wall_s"],
-                        f"{variant[phase]['wall_s']}s vs {theirs_t[phase]['wall_s']}s",
+                        paired["verdict"] == "faster",
+                        f"{ours['wall_s']}s vs {theirs['wall_s']}s (medians); ours faster in {paired['faster_in']} "
+                        f"of {pairs} interleaved pairs, ratio {paired.get('median_ratio')} "
+                        f"({min(paired['ratios'], default='-')}-{max(paired['ratios'], default='-')})",
+                        mark="TIE " if paired["verdict"] == "tie" else None,
                     )
         if ours_t["check"] and latency == latencies[0]:
             target(
@@ -808,6 +852,8 @@ def report(results):
                     "ours s",
                     "theirs s",
                     "time ratio",
+                    "pairs won",
+                    "CPU ratio",
                     "ours r/w",
                     "theirs r/w",
                     "calls ratio",
@@ -821,6 +867,8 @@ def report(results):
                         f"{s['ours']['wall_s']:.2f}",
                         f"{s['theirs']['wall_s']:.2f}",
                         s["wall_ratio"] if s["wall_ratio"] is not None else "n/a",
+                        f"{s['paired']['faster_in']}/{len(s['paired']['ratios'])}",
+                        s["cpu_ratio"] if s["cpu_ratio"] is not None else "n/a",
                         f"{s['ours']['reads']}/{s['ours']['writes']}",
                         f"{s['theirs']['reads']}/{s['theirs']['writes']}",
                         s["calls_ratio"] if s["calls_ratio"] is not None else "n/a",
@@ -894,7 +942,10 @@ def report(results):
         lines.append(
             table(
                 ["", "target", "measured"],
-                [["MET " if t["met"] else "MISS", t["target"], t["measured"]] for t in analysis["targets"]],
+                [
+                    [t.get("mark") or ("MET " if t["met"] else "MISS"), t["target"], t["measured"]]
+                    for t in analysis["targets"]
+                ],
             )
         )
         lines.append("")
