@@ -6,6 +6,8 @@ emulator's statistics (/_emulator/stats). Results go to stdout (a table) and ben
 
 Sections (all on by default; --only/--skip select them):
   overhead     the emulator's own cost per API call, against moto's bare server
+  payload      controller CPU to build each side-by-side module's AnsiballZ payload, against a module that only
+               imports amazon.aws's AnsibleAWSModule (bench/payload.py)
   side_by_side an EC2 compute environment, a job queue and a job definition with this collection and with
                community.aws: cold deploy, no-change re-run, --check on an empty account (ratios ours/theirs);
                ours with wait: true (the default: returns them VALID) and, for cold deploy and re-run, with
@@ -49,7 +51,7 @@ BENCH = ROOT / "bench"
 PLAYBOOKS = BENCH / "playbooks"
 RESULTS = BENCH / "results.json"
 REGION = "eu-west-1"
-SECTIONS = ("overhead", "side_by_side", "scale", "stack", "mitogen", "jobs")
+SECTIONS = ("overhead", "payload", "side_by_side", "scale", "stack", "mitogen", "jobs")
 SIDE_BY_SIDE_RESOURCES = 3  # compute environment, job queue, job definition
 OURS = "ondemand.batch"
 OURS_NO_WAIT = "ondemand.batch wait=false"  # the same playbook with wait: false (bench_wait)
@@ -306,6 +308,40 @@ def layer_cost(calls=3000):
         out[name] = round(1e6 * (statistics.median(samples_app) - statistics.median(samples_stub)), 1)
     identified = app.stats.as_dict()["calls"]
     return out, identified
+
+
+SIDE_BY_SIDE_MODULES = {
+    OURS: ("ondemand.batch.compute_environment", "ondemand.batch.job_queue", "ondemand.batch.job_definition"),
+    THEIRS: (
+        "community.aws.batch_compute_environment",
+        "community.aws.batch_job_queue",
+        "community.aws.batch_job_definition",
+    ),
+}
+
+
+def section_payload(repeat=15):
+    """What each task costs the controller before its module runs: building the AnsiballZ payload."""
+    log(f"payload: AnsiballZ build of the side-by-side modules (min of {repeat} builds each)")
+    names = [name for modules in SIDE_BY_SIDE_MODULES.values() for name in modules]
+    completed = subprocess.run(
+        [sys.executable, str(BENCH / "payload.py"), str(repeat), *names],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    builds = json.loads(completed.stdout)
+    baseline = builds.pop(next(iter(builds)))  # bench/payload.py reports its baseline first
+    rows = [
+        {
+            "module": name,
+            "build_cpu_s": build["build_cpu_s"],
+            "over_baseline_s": round(build["build_cpu_s"] - baseline["build_cpu_s"], 4),
+            "payload_bytes": build["payload_bytes"],
+        }
+        for name, build in builds.items()
+    ]
+    return {"repeat": repeat, "baseline": baseline, "rows": rows}
 
 
 def section_overhead(bench, workdir, calls=200):
@@ -937,6 +973,28 @@ def report(results):
             )
         )
         lines.append("")
+    if results.get("payload"):
+        pl = results["payload"]
+        lines.append(
+            f"AnsiballZ payload: controller CPU to build it, per task (min of {pl['repeat']} builds in fresh forks); "
+            f"baseline, a module that only imports AnsibleAWSModule: {pl['baseline']['build_cpu_s'] * 1000:.0f} ms, "
+            f"{pl['baseline']['payload_bytes'] // 1024} KB"
+        )
+        lines.append(
+            table(
+                ["module", "build ms", "over baseline ms", "payload KB"],
+                [
+                    [
+                        r["module"],
+                        f"{r['build_cpu_s'] * 1000:.0f}",
+                        f"{r['over_baseline_s'] * 1000:+.0f}",
+                        r["payload_bytes"] // 1024,
+                    ]
+                    for r in pl["rows"]
+                ],
+            )
+        )
+        lines.append("")
     if analysis["targets"]:
         lines.append("Targets")
         lines.append(
@@ -1020,6 +1078,8 @@ def main(argv=None):
         emulator.configure(latency_ms=0, throttle_rate=0.0, error_rate=0.0, executor="local")
         if "overhead" in sections:
             results["overhead"] = section_overhead(bench, workdir)
+        if "payload" in sections:
+            results["payload"] = section_payload()
         if "side_by_side" in sections:
             section_side_by_side(bench, args.repeat)
         if "scale" in sections:
