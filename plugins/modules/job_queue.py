@@ -359,8 +359,8 @@ def same_environments(current_arns, identifiers):
     if len(current_arns) != len(identifiers):
         return False
     return all(
-        identifier == arn if is_arn(identifier) else identifier == resource_name(arn)
-        for arn, identifier in zip(current_arns, identifiers)
+        identifier == (current_arns[index] if is_arn(identifier) else resource_name(current_arns[index]))
+        for index, identifier in enumerate(identifiers)
     )
 
 

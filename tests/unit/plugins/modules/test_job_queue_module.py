@@ -104,7 +104,7 @@ def test_create_and_rerun_with_one_read(batch, context):
         (["dev-carbon-b-ce", "dev-carbon-a-ce"], True),  # reordered
         (["dev-carbon-a-ce"], True),  # one fewer
         (["dev-carbon-a-ce", "dev-carbon-new-ce"], True),  # another environment
-        ([f"arn:aws:batch:eu-west-1:999999999999:compute-environment/dev-carbon-a-ce", "dev-carbon-b-ce"], True),
+        (["arn:aws:batch:eu-west-1:999999999999:compute-environment/dev-carbon-a-ce", "dev-carbon-b-ce"], True),
     ],
 )
 def test_environments_are_looked_up_only_when_they_differ(batch, context, environments, looked_up):
