@@ -66,3 +66,28 @@ def test_targets_use_the_pairs_and_print_ties():
     )
     assert re.search(r"^TIE\s+our rerun, wait: false", printed, re.M)
     assert re.search(r"^MET\s+our rerun, wait: true", printed, re.M)
+
+
+def test_mitogen_rows_of_both_tools_are_compared_with_each_other_not_with_linear():
+    def row(tool, strategy, walls):
+        return {
+            "section": "side_by_side", "scenario": "ce+jq+jd", "phase": "rerun", "tool": tool, "strategy": strategy,
+            "latency_ms": 0, "wall_s": sorted(walls)[len(walls) // 2], "wall_samples": walls, "cpu_s": 1.0,
+            "tasks": 3, "changed": 0, "reads": 3, "writes": 0, "rc": 0, "calls": {}, "repetitions": len(walls),
+        }  # fmt: skip
+
+    rows = [
+        row(bench_run.OURS, "linear", [3.0, 3.0, 3.0]),
+        row(bench_run.THEIRS, "linear", [2.0, 2.0, 2.0]),
+        row(bench_run.OURS, "mitogen_linear", [2.0, 2.0, 2.0]),
+        row(bench_run.THEIRS, "mitogen_linear", [2.5, 2.5, 2.5]),
+    ]
+    entries = bench_run.analyse(rows)["side_by_side"]
+    linear = [e for e in entries if "Mitogen" not in e["ours_variant"]]
+    both = [e for e in entries if e["ours_variant"] == "wait: true (default), both Mitogen"]
+    assert [(e["ours"]["wall_s"], e["theirs"]["wall_s"], e["paired"]["verdict"]) for e in linear] == [
+        (3.0, 2.0, "slower")
+    ]
+    assert [(e["ours"]["wall_s"], e["theirs"]["wall_s"], e["paired"]["verdict"]) for e in both] == [
+        (2.0, 2.5, "faster")
+    ]
