@@ -57,6 +57,7 @@ def main(argv):
     os.chdir(ROOT)
     os.environ.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
     from ansible import constants
+    from ansible.executor import module_common
     from ansible.plugins.loader import init_plugin_loader, module_loader
 
     init_plugin_loader(constants.COLLECTIONS_PATHS)
@@ -68,7 +69,7 @@ def main(argv):
         modules = {BASELINE: (baseline, "ansible_collections.bench.baseline.plugins.modules.baseline")}
         for name in names:
             path = module_loader.find_plugin_with_context(name).plugin_resolved_path
-            modules[name] = (path, module_common_fqn(path))
+            modules[name] = (path, module_common._get_ansible_module_fqn(path))
         samples = {name: [] for name in modules}
         for _ in range(repeat):
             for name, (path, fqn) in modules.items():  # interleaved, so that load changes hit all alike
@@ -81,12 +82,6 @@ def main(argv):
             }
         )
     )
-
-
-def module_common_fqn(path):
-    from ansible.executor import module_common
-
-    return module_common._get_ansible_module_fqn(path)
 
 
 if __name__ == "__main__":

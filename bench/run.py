@@ -620,10 +620,11 @@ def paired_comparison(ours, theirs):
     Repetition i of both ran back to back (interleaved), so their ratio is little affected by the load
     changes that move single runs by 10-20 % on a shared machine. "faster" (or "slower") needs ours to be
     faster (slower) in at least two thirds of the pairs; anything else is a tie within this machine's noise.
+    A failed run compares with nothing.
     """
     pairs = list(zip(ours["wall_samples"], theirs["wall_samples"], strict=False))
     ratios = [round(a / b, 3) for a, b in pairs if b]
-    if not ratios:
+    if not ratios or ours["rc"] != 0 or theirs["rc"] != 0:
         return {"verdict": "n/a", "ratios": [], "faster_in": 0}
     needed = math.ceil(2 * len(ratios) / 3)
     faster_in = sum(r < 1 for r in ratios)
@@ -644,7 +645,6 @@ def paired_comparison(ours, theirs):
 def side_by_side_entry(phase, latency, tool, ours, theirs, label=None):
     """One row of the side-by-side table: our run (``tool``: which wait) against community.aws's."""
     keys = ("wall_s", "cpu_s", "tasks", "changed", "reads", "writes", "rc")
-    both_ran = theirs["rc"] == 0 and ours["rc"] == 0
     return {
         "phase": phase,
         "latency_ms": latency,
@@ -654,7 +654,7 @@ def side_by_side_entry(phase, latency, tool, ours, theirs, label=None):
         "theirs_error": theirs.get("error"),
         "wall_ratio": ratio(ours["wall_s"], theirs["wall_s"]) if theirs["rc"] == 0 else None,
         "cpu_ratio": ratio(ours["cpu_s"], theirs["cpu_s"]) if theirs["rc"] == 0 else None,
-        "paired": paired_comparison(ours, theirs) if both_ran else {"verdict": "n/a", "ratios": [], "faster_in": 0},
+        "paired": paired_comparison(ours, theirs),
         "calls_ratio": ratio(ours["reads"] + ours["writes"], theirs["reads"] + theirs["writes"])
         if theirs["rc"] == 0
         else None,
@@ -677,12 +677,14 @@ def analyse(rows):
         }
         ours_t = ours_by_variant[OURS]
         theirs_t = {p: find(rows, tool=THEIRS, phase=p, strategy="linear", **common) for p in phases}
+        entries = {}  # (tool, phase) -> its side-by-side entry, for the targets below
         for phase in phases:
             for tool, variant in ours_by_variant.items():
                 ours, theirs = variant[phase], theirs_t[phase]
                 if not ours or not theirs:
                     continue
-                analysis["side_by_side"].append(side_by_side_entry(phase, latency, tool, ours, theirs))
+                entries[tool, phase] = side_by_side_entry(phase, latency, tool, ours, theirs)
+                analysis["side_by_side"].append(entries[tool, phase])
         mitogen = {
             tool: {p: find(rows, tool=tool, phase=p, strategy="mitogen_linear", **common) for p in phases}
             for tool in (OURS, THEIRS)
@@ -713,17 +715,17 @@ def analyse(rows):
                     f"{theirs_t['rerun']['writes']} writes: "
                     + ", ".join(k for k in theirs_t["rerun"]["calls"] if not is_read(k)),
                 )
-        for tool, variant in ours_by_variant.items():
+        for tool in ours_by_variant:
             for phase in ("rerun", "cold"):
-                ours, theirs = variant[phase], theirs_t[phase]
-                if ours and theirs:
-                    paired = paired_comparison(ours, theirs)
+                entry = entries.get((tool, phase))
+                if entry:
+                    paired = entry["paired"]
                     pairs = len(paired["ratios"])
                     target(
                         f"our {phase}, {OURS_VARIANTS[tool]}, is faster than community.aws's{at}",
                         paired["verdict"] == "faster",
-                        f"{ours['wall_s']}s vs {theirs['wall_s']}s (medians); ours faster in {paired['faster_in']} "
-                        f"of {pairs} interleaved pairs, ratio {paired.get('median_ratio')} "
+                        f"{entry['ours']['wall_s']}s vs {entry['theirs']['wall_s']}s (medians); ours faster in "
+                        f"{paired['faster_in']} of {pairs} interleaved pairs, ratio {paired.get('median_ratio')} "
                         f"({min(paired['ratios'], default='-')}-{max(paired['ratios'], default='-')})",
                         mark="TIE " if paired["verdict"] == "tie" else None,
                     )

@@ -456,7 +456,7 @@ def create(ctx, name, options, tags, before=None, settling=()):
             before,
             predicted_queue_detail(name, arn, options, tags, status="VALID" if ctx.wait else "CREATING"),
         )
-    settle_environments(ctx, settling or ())
+    settle_environments(ctx, settling)
     arn = create_job_queue(ctx.client, create_queue_request(name, options, tags))["jobQueueArn"]
     if ctx.wait or before is not None:
         return True, before, wait_for_job_queue(ctx.client, arn, name, ctx.wait_options)

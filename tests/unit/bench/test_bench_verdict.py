@@ -12,8 +12,17 @@ bench_run = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_run)
 
 
-def runs(*walls):
-    return {"wall_samples": list(walls)}
+def runs(*walls, rc=0):
+    return {"wall_samples": list(walls), "rc": rc}
+
+
+def side_by_side_row(tool, walls, phase="rerun", strategy="linear", reads=3, writes=0):
+    """A merged (median) row of bench.run for the side-by-side section, at 0 ms."""
+    return {
+        "section": "side_by_side", "scenario": "ce+jq+jd", "phase": phase, "tool": tool, "strategy": strategy,
+        "latency_ms": 0, "wall_s": sorted(walls)[len(walls) // 2], "wall_samples": walls, "cpu_s": 1.0,
+        "tasks": 3, "changed": 0, "reads": reads, "writes": writes, "rc": 0, "calls": {}, "repetitions": len(walls),
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -33,6 +42,12 @@ def test_paired_verdict(ours, theirs, verdict, faster_in):
     assert len(result["ratios"]) == len(ours["wall_samples"])
 
 
+@pytest.mark.parametrize("failed", ["ours", "theirs"])
+def test_a_failed_run_is_never_faster(failed):
+    ours, theirs = runs(2.0, 2.0, rc=2 if failed == "ours" else 0), runs(3.0, 3.0, rc=2 if failed == "theirs" else 0)
+    assert bench_run.paired_comparison(ours, theirs)["verdict"] == "n/a"
+
+
 def test_a_better_median_alone_is_not_faster():
     """Ours has the lower median, but theirs won the pairs that ran at the same moment: a tie."""
     ours = runs(3.0, 3.0, 4.4, 4.4, 4.4)
@@ -43,17 +58,10 @@ def test_a_better_median_alone_is_not_faster():
 
 
 def test_targets_use_the_pairs_and_print_ties():
-    def row(tool, phase, walls, reads=3, writes=0):
-        return {
-            "section": "side_by_side", "scenario": "ce+jq+jd", "phase": phase, "tool": tool, "strategy": "linear",
-            "latency_ms": 0, "wall_s": sorted(walls)[len(walls) // 2], "wall_samples": walls, "cpu_s": 1.0,
-            "tasks": 3, "changed": 0, "reads": reads, "writes": writes, "rc": 0, "calls": {}, "repetitions": len(walls),
-        }  # fmt: skip
-
     rows = [
-        row(bench_run.OURS, "rerun", [3.0, 3.0, 3.0]),
-        row(bench_run.OURS_NO_WAIT, "rerun", [3.0, 3.6, 3.3]),  # won, lost, even
-        row(bench_run.THEIRS, "rerun", [3.3, 3.3, 3.3], reads=6, writes=2),
+        side_by_side_row(bench_run.OURS, [3.0, 3.0, 3.0]),
+        side_by_side_row(bench_run.OURS_NO_WAIT, [3.0, 3.6, 3.3]),  # won, lost, even
+        side_by_side_row(bench_run.THEIRS, [3.3, 3.3, 3.3], reads=6, writes=2),
     ]
     targets = {t["target"]: t for t in bench_run.analyse(rows)["targets"]}
     default = targets["our rerun, wait: true (default), is faster than community.aws's at 0 ms"]
@@ -69,18 +77,11 @@ def test_targets_use_the_pairs_and_print_ties():
 
 
 def test_mitogen_rows_of_both_tools_are_compared_with_each_other_not_with_linear():
-    def row(tool, strategy, walls):
-        return {
-            "section": "side_by_side", "scenario": "ce+jq+jd", "phase": "rerun", "tool": tool, "strategy": strategy,
-            "latency_ms": 0, "wall_s": sorted(walls)[len(walls) // 2], "wall_samples": walls, "cpu_s": 1.0,
-            "tasks": 3, "changed": 0, "reads": 3, "writes": 0, "rc": 0, "calls": {}, "repetitions": len(walls),
-        }  # fmt: skip
-
     rows = [
-        row(bench_run.OURS, "linear", [3.0, 3.0, 3.0]),
-        row(bench_run.THEIRS, "linear", [2.0, 2.0, 2.0]),
-        row(bench_run.OURS, "mitogen_linear", [2.0, 2.0, 2.0]),
-        row(bench_run.THEIRS, "mitogen_linear", [2.5, 2.5, 2.5]),
+        side_by_side_row(bench_run.OURS, [3.0, 3.0, 3.0]),
+        side_by_side_row(bench_run.THEIRS, [2.0, 2.0, 2.0]),
+        side_by_side_row(bench_run.OURS, [2.0, 2.0, 2.0], strategy="mitogen_linear"),
+        side_by_side_row(bench_run.THEIRS, [2.5, 2.5, 2.5], strategy="mitogen_linear"),
     ]
     entries = bench_run.analyse(rows)["side_by_side"]
     linear = [e for e in entries if "Mitogen" not in e["ours_variant"]]
