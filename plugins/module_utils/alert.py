@@ -11,6 +11,7 @@ import re
 
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchValidationError
 from ansible_collections.ondemand.batch.plugins.module_utils.events import DEFAULT_EVENT_BUS
+from ansible_collections.ondemand.batch.plugins.module_utils.validation import collects_problems
 
 # The order in which a job passes them (the order results list them in).
 JOB_STATUSES = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED")
@@ -36,14 +37,14 @@ RESERVED_PLACEHOLDERS = (
     "aws.events.event.json",
 )
 
-RULE_NAME_RE = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")
-TARGET_ID_RE = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")
-EVENT_BUS_NAME_RE = re.compile(r"^[/.\-_A-Za-z0-9]{1,256}$")
-EVENT_BUS_ARN_RE = re.compile(r"^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/([/.\-_A-Za-z0-9]{1,256})$")
-JOB_QUEUE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:batch:[a-z0-9-]+:\d{12}:job-queue/[A-Za-z0-9_-]{1,128}$")
+RULE_NAME_RE = re.compile(r"^[.\-_A-Za-z0-9]{1,64}\Z")
+TARGET_ID_RE = re.compile(r"^[.\-_A-Za-z0-9]{1,64}\Z")
+EVENT_BUS_NAME_RE = re.compile(r"^[/.\-_A-Za-z0-9]{1,256}\Z")
+EVENT_BUS_ARN_RE = re.compile(r"^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/([/.\-_A-Za-z0-9]{1,256})\Z")
+JOB_QUEUE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:batch:[a-z0-9-]+:\d{12}:job-queue/[A-Za-z0-9_-]{1,128}\Z")
 # Targets that need no role: an SNS topic (the alert's purpose) or an SQS queue (for a program to consume).
-TARGET_ARN_RE = re.compile(r"^arn:aws[a-z-]*:(sns|sqs):[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
-INPUT_PATH_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+TARGET_ARN_RE = re.compile(r"^arn:aws[a-z-]*:(sns|sqs):[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?\Z")
+INPUT_PATH_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}\Z")
 PLACEHOLDER_RE = re.compile(r"<([A-Za-z0-9_.-]+)>")
 MAX_INPUT_PATHS = 100
 MAX_INPUT_TEMPLATE = 8192
@@ -51,60 +52,58 @@ MAX_DESCRIPTION = 512
 
 
 # ---------------------------------------------------------------------------------------------- validation
-def validate_alert_params(params):
-    """Every check of the ``job_alert`` module that needs no AWS call. Raises BatchValidationError.
+@collects_problems
+def validate_alert_params(params, problems=None):
+    """Every check of the ``job_alert`` module that needs no AWS call, added to ``problems`` (raised without).
 
     Messages name the option, the rule it breaks and the alert rule (``name``) they are about.
     """
     name = params.get("name")
     if not isinstance(name, str) or not RULE_NAME_RE.match(name):
-        raise BatchValidationError("name", f"must be 1-64 letters, digits, '.', '-' or '_' (got {name!r})")
+        problems.add("name", f"must be 1-64 letters, digits, '.', '-' or '_' (got {name!r})")
     about = f" (rule {name})"
     bus = params.get("event_bus_name") or DEFAULT_EVENT_BUS
     if not (EVENT_BUS_NAME_RE.match(bus) or EVENT_BUS_ARN_RE.match(bus)):
-        raise BatchValidationError(
+        problems.add(
             "event_bus_name",
             f"must be an event bus name (1-256 letters, digits, '/', '.', '-', '_') or its ARN{about}, got {bus!r}",
         )
     target_id = params.get("target_id") or DEFAULT_TARGET_ID
     if not TARGET_ID_RE.match(target_id):
-        raise BatchValidationError(
-            "target_id", f"must be 1-64 letters, digits, '.', '-' or '_'{about}, got {target_id!r}"
-        )
+        problems.add("target_id", f"must be 1-64 letters, digits, '.', '-' or '_'{about}, got {target_id!r}")
     if params.get("state", "present") == "absent":
         return
     if not params.get("target_arn"):
-        raise BatchValidationError("target_arn", f"is required with state=present{about}")
-    if not TARGET_ARN_RE.match(params["target_arn"]):
-        raise BatchValidationError(
+        problems.add("target_arn", f"is required with state=present{about}")
+    elif not TARGET_ARN_RE.match(params["target_arn"]):
+        problems.add(
             "target_arn",
             "must be the ARN of an SNS topic (arn:aws:sns:REGION:ACCOUNT:TOPIC) or an SQS queue "
             f"(arn:aws:sqs:REGION:ACCOUNT:QUEUE){about}, got {params['target_arn']!r}",
         )
     statuses = params.get("statuses")
     if not statuses:
-        raise BatchValidationError("statuses", f"give at least one job status of {', '.join(JOB_STATUSES)}{about}")
-    unknown = [s for s in statuses if s not in JOB_STATUSES]
+        problems.add("statuses", f"give at least one job status of {', '.join(JOB_STATUSES)}{about}")
+    unknown = [s for s in statuses or [] if s not in JOB_STATUSES]
     if unknown:
-        raise BatchValidationError(
+        problems.add(
             "statuses", f"{', '.join(map(str, unknown))} is not a job status; use {', '.join(JOB_STATUSES)}{about}"
         )
     for queue in params.get("job_queues") or []:
         if not isinstance(queue, str) or not JOB_QUEUE_ARN_RE.match(queue):
-            raise BatchValidationError(
+            problems.add(
                 "job_queues",
                 "must be job queue ARNs, arn:aws:batch:REGION:ACCOUNT:job-queue/NAME (Batch events carry the "
                 f"queue's ARN, not its name){about}, got {queue!r}",
             )
     description = params.get("description")
     if description is not None and len(description) > MAX_DESCRIPTION:
-        raise BatchValidationError(
-            "description", f"must be at most {MAX_DESCRIPTION} characters{about}, got {len(description)}"
-        )
-    validate_input_transformer(params.get("input_template"), params.get("input_paths"), about)
+        problems.add("description", f"must be at most {MAX_DESCRIPTION} characters{about}, got {len(description)}")
+    with problems.rule():
+        validate_input_transformer(params.get("input_template"), params.get("input_paths"), about)
     for key in params.get("tags") or {}:
         if str(key).lower().startswith("aws:"):
-            raise BatchValidationError("tags", f"keys starting with 'aws:' are reserved by AWS{about}, got {key!r}")
+            problems.add("tags", f"keys starting with 'aws:' are reserved by AWS{about}, got {key!r}")
 
 
 def validate_input_transformer(template, paths, about=""):

@@ -20,6 +20,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
     BatchValidationError,
 )
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import (
+    collects_problems,
     is_arn,
     validate_max_items,
     validate_name,
@@ -396,12 +397,15 @@ def effective_options(current, desired):
 
 
 # --- validation -------------------------------------------------------------------------------------
-def validate_options(name, desired, current=None):
+@collects_problems
+def validate_options(name, desired, current=None, problems=None):
     """Check the wanted options (merged with the existing ones where a rule spans several fields).
 
-    Raises BatchValidationError naming the option and the rule. ``current`` is None on creation.
+    Adds every (option, rule) it finds to ``problems`` (raises them when called without).
+    ``current`` is None on creation.
     """
-    validate_name("name", name)
+    with problems.rule():
+        validate_name("name", name)
     creating = current is None
     current = current or {}
     env_type = desired.get("type") or current.get("type") or "MANAGED"
@@ -411,21 +415,23 @@ def validate_options(name, desired, current=None):
     given = [option for option in COMPUTE_RESOURCE_OPTIONS if desired.get(option) is not None]
 
     if env_type == "UNMANAGED":
-        if given:
-            raise BatchValidationError(given[0], "not supported for UNMANAGED compute environments")
-        validate_range("unmanaged_vcpus", desired.get("unmanaged_vcpus"), minimum=0)
+        for option in given:
+            problems.add(option, "not supported for UNMANAGED compute environments")
+        with problems.rule():
+            validate_range("unmanaged_vcpus", desired.get("unmanaged_vcpus"), minimum=0)
         if creating and desired.get("service_role") is None:
-            raise BatchValidationError("service_role", "required for UNMANAGED compute environments")
-        _validate_update_policy(desired)
+            problems.add("service_role", "required for UNMANAGED compute environments")
+        _validate_update_policy(desired, problems)
         return
 
     if desired.get("unmanaged_vcpus") is not None:
-        raise BatchValidationError("unmanaged_vcpus", "only supported for UNMANAGED compute environments")
+        problems.add("unmanaged_vcpus", "only supported for UNMANAGED compute environments")
     if resource_type is None:
-        raise BatchValidationError("compute_resource_type", "required to create a MANAGED compute environment")
+        problems.add("compute_resource_type", "required to create a MANAGED compute environment")
+        return
     for option in given:
         if resource_type not in COMPUTE_RESOURCE_OPTIONS[option][2]:
-            raise BatchValidationError(option, f"not supported for {resource_type} compute environments")
+            problems.add(option, f"not supported for {resource_type} compute environments")
 
     if creating:
         required = ["max_vcpus", "subnets"]
@@ -434,9 +440,7 @@ def validate_options(name, desired, current=None):
         else:
             required += ["instance_role", "instance_types"]
             if desired.get("security_group_ids") is None and desired.get("launch_template") is None:
-                raise BatchValidationError(
-                    "security_group_ids", "required unless a launch_template provides the security groups"
-                )
+                problems.add("security_group_ids", "required unless a launch_template provides the security groups")
         if resource_type == "SPOT" and (desired.get("allocation_strategy") or BEST_FIT) == BEST_FIT:
             required.append("spot_iam_fleet_role")
         for option in required:
@@ -444,17 +448,19 @@ def validate_options(name, desired, current=None):
                 rule = f"required to create a {resource_type} compute environment"
                 if option == "spot_iam_fleet_role":
                     rule += " with allocation strategy BEST_FIT"
-                raise BatchValidationError(option, rule)
+                problems.add(option, rule)
 
     strategy = desired.get("allocation_strategy")
     if strategy in SPOT_ONLY_STRATEGIES and resource_type != "SPOT":
-        raise BatchValidationError("allocation_strategy", f"{strategy} is only available for SPOT compute resources")
+        problems.add("allocation_strategy", f"{strategy} is only available for SPOT compute resources")
     if strategy in EC2_ONLY_STRATEGIES and resource_type != "EC2":
-        raise BatchValidationError("allocation_strategy", f"{strategy} is only available for EC2 compute resources")
+        problems.add("allocation_strategy", f"{strategy} is only available for EC2 compute resources")
 
     for option in ("min_vcpus", "max_vcpus", "desired_vcpus"):
-        validate_range(option, desired.get(option), minimum=0)
-    validate_range("bid_percentage", desired.get("bid_percentage"), minimum=0, maximum=100)
+        with problems.rule():
+            validate_range(option, desired.get(option), minimum=0)
+    with problems.rule():
+        validate_range("bid_percentage", desired.get("bid_percentage"), minimum=0, maximum=100)
     same_platform = current.get("compute_resource_type") is None or platform_of(
         current.get("compute_resource_type")
     ) == platform_of(resource_type)
@@ -467,41 +473,45 @@ def validate_options(name, desired, current=None):
     if resource_type in EC2_TYPES:
         minimum, maximum = effective["min_vcpus"], effective["max_vcpus"]
         if minimum is not None and maximum is not None and minimum > maximum:
-            raise BatchValidationError("min_vcpus", f"must not exceed max_vcpus ({minimum} > {maximum})")
+            problems.add("min_vcpus", f"must not exceed max_vcpus ({minimum} > {maximum})")
         wanted = desired.get("desired_vcpus")
         if wanted is not None:
             if minimum is not None and wanted < minimum:
-                raise BatchValidationError("desired_vcpus", f"must be at least min_vcpus ({wanted} < {minimum})")
+                problems.add("desired_vcpus", f"must be at least min_vcpus ({wanted} < {minimum})")
             if maximum is not None and wanted > maximum:
-                raise BatchValidationError("desired_vcpus", f"must not exceed max_vcpus ({wanted} > {maximum})")
+                problems.add("desired_vcpus", f"must not exceed max_vcpus ({wanted} > {maximum})")
     else:
-        validate_max_items("subnets", desired.get("subnets"), 16)
-        validate_max_items("security_group_ids", desired.get("security_group_ids"), 5)
+        with problems.rule():
+            validate_max_items("subnets", desired.get("subnets"), 16)
+        with problems.rule():
+            validate_max_items("security_group_ids", desired.get("security_group_ids"), 5)
 
     for option in ("subnets", "instance_types"):
         if desired.get(option) is not None and not desired[option]:
-            raise BatchValidationError(option, "must not be empty")
+            problems.add(option, "must not be empty")
     if resource_type in FARGATE_TYPES and desired.get("security_group_ids") == []:
-        raise BatchValidationError("security_group_ids", "Fargate compute environments need at least one")
+        problems.add("security_group_ids", "Fargate compute environments need at least one")
     configuration = desired.get("ec2_configuration")
     if configuration is not None:
-        validate_max_items("ec2_configuration", configuration, 2)
+        with problems.rule():
+            validate_max_items("ec2_configuration", configuration, 2)
         if not configuration:
-            raise BatchValidationError("ec2_configuration", "must have one or two items")
+            problems.add("ec2_configuration", "must have one or two items")
     template = desired.get("launch_template")
     if template is not None and template.get("launch_template_id") and template.get("launch_template_name"):
-        raise BatchValidationError("launch_template", "give launch_template_id or launch_template_name, not both")
-    _validate_update_policy(desired)
+        problems.add("launch_template", "give launch_template_id or launch_template_name, not both")
+    _validate_update_policy(desired, problems)
 
 
-def _validate_update_policy(desired):
+def _validate_update_policy(desired, problems):
     policy = desired.get("update_policy") or {}
-    validate_range(
-        "update_policy.job_execution_timeout_minutes",
-        policy.get("job_execution_timeout_minutes"),
-        minimum=1,
-        maximum=7200,
-    )
+    with problems.rule():
+        validate_range(
+            "update_policy.job_execution_timeout_minutes",
+            policy.get("job_execution_timeout_minutes"),
+            minimum=1,
+            maximum=7200,
+        )
 
 
 def validate_desired_vcpus_update(current, diffs):

@@ -13,12 +13,19 @@ class BatchError(AnsibleAWSError):
 
 
 class BatchValidationError(BatchError):
-    """Bad input found before any write call. The message names the parameter and the rule."""
+    """Bad input found before any write call. The message names each parameter and its rule.
 
-    def __init__(self, field, rule, **kwargs):
-        self.field = field
-        self.rule = rule
-        super().__init__(message=f"{field}: {rule}", **kwargs)
+    ``problems`` holds every (field, rule) pair found; ``field`` and ``rule`` are the first one's.
+    """
+
+    def __init__(self, field, rule, problems=None, **kwargs):
+        self.problems = list(problems or [(field, rule)])
+        self.field, self.rule = self.problems[0]
+        super().__init__(message="; ".join(f"{f}: {r}" for f, r in self.problems), **kwargs)
+
+    @classmethod
+    def from_problems(cls, problems):
+        return cls(None, None, problems=problems)
 
 
 class BatchWaitTimeout(BatchError):

@@ -23,6 +23,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.common import pagin
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchErrorHandler, BatchValidationError
 from ansible_collections.ondemand.batch.plugins.module_utils.tagging import ensure_tags, resulting_tags
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import (
+    collects_problems,
     validate_max_items,
     validate_name,
     validate_range,
@@ -58,14 +59,14 @@ RESERVED_ENV_PREFIX = "AWS_BATCH"
 SECRETS_MANAGER_ARN_RE = re.compile(
     r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+(:[A-Za-z0-9/_+=.@-]*){0,3}$"
 )
-SSM_PARAMETER_ARN_RE = re.compile(r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9/_.-]+$")
-SSM_PARAMETER_PATH_RE = re.compile(r"^/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
+SSM_PARAMETER_ARN_RE = re.compile(r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9/_.-]+\Z")
+SSM_PARAMETER_PATH_RE = re.compile(r"^/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*\Z")
 SECRET_RULE = (
     "must reference the secret, not contain it: a Secrets Manager secret ARN "
     "(arn:aws:secretsmanager:<region>:<account>:secret:<name>), an SSM parameter ARN "
     "(arn:aws:ssm:<region>:<account>:parameter/<name>) or an SSM parameter path starting with '/'"
 )
-EXIT_CODE_RE = re.compile(r"^(\d+\*?|\*)$")
+EXIT_CODE_RE = re.compile(r"^(\d+\*?|\*)\Z")
 
 # Keys of AWS answers whose values are user data (names chosen by the user): never re-cased.
 USER_DATA_KEYS = frozenset(["tags", "parameters", "options", "dockerLabels", "labels", "annotations"])
@@ -380,156 +381,183 @@ def validate_fargate_resources(vcpus, memory):
         )
 
 
-def validate_container(props, platform):
-    """Rules for one container's properties (the built request, raw container_properties merged in)."""
-    if not props.get("image"):
-        raise BatchValidationError("image", "is required for a container job definition (type=container)")
-
+def _validate_resources(props, platform, problems):
     vcpus = _requirement(props, "VCPU")
     memory = _requirement(props, "MEMORY")
     gpus = _requirement(props, "GPU")
     if vcpus is None:
-        raise BatchValidationError("vcpus", "is required for a container job definition")
+        problems.add("vcpus", "is required for a container job definition")
     if memory is None:
-        raise BatchValidationError("memory", "is required for a container job definition")
-    vcpus = _number("vcpus", vcpus)
-    memory = _number("memory", memory)
+        problems.add("memory", "is required for a container job definition")
+    if vcpus is None or memory is None:
+        return
+    try:
+        vcpus = _number("vcpus", vcpus)
+        memory = _number("memory", memory)
+    except BatchValidationError as error:
+        problems.items.extend(error.problems)
+        return
     if platform == "FARGATE":
         if gpus is not None:
-            raise BatchValidationError("gpus", "GPUs are not available on FARGATE (use platform=EC2)")
-        validate_fargate_resources(vcpus, memory)
+            problems.add("gpus", "GPUs are not available on FARGATE (use platform=EC2)")
+        with problems.rule():
+            validate_fargate_resources(vcpus, memory)
         if not props.get("executionRoleArn"):
-            raise BatchValidationError(
+            problems.add(
                 "execution_role_arn",
                 "is required on FARGATE (Batch uses it to pull the image, write awslogs and read secrets)",
             )
         if props.get("privileged"):
-            raise BatchValidationError("privileged", "is not supported on FARGATE")
-    else:
-        if vcpus < 1:
-            raise BatchValidationError("vcpus", f"must be at least 1 on EC2 (got {format_vcpus(vcpus)})")
-        if memory < MIN_EC2_MEMORY_MIB:
-            raise BatchValidationError(
-                "memory", f"must be at least {MIN_EC2_MEMORY_MIB} MiB on EC2 (got {_format_integer(memory)})"
-            )
-        if gpus is not None and _number("gpus", gpus) < 1:
-            raise BatchValidationError("gpus", f"must be at least 1 when set (got {gpus})")
+            problems.add("privileged", "is not supported on FARGATE")
+        return
+    if vcpus < 1:
+        problems.add("vcpus", f"must be at least 1 on EC2 (got {format_vcpus(vcpus)})")
+    if memory < MIN_EC2_MEMORY_MIB:
+        problems.add("memory", f"must be at least {MIN_EC2_MEMORY_MIB} MiB on EC2 (got {_format_integer(memory)})")
+    if gpus is not None:
+        with problems.rule():
+            if _number("gpus", gpus) < 1:
+                problems.add("gpus", f"must be at least 1 when set (got {gpus})")
+
+
+@collects_problems
+def validate_container(props, platform, problems=None):
+    """Rules for one container's properties (the built request, raw container_properties merged in)."""
+    if not props.get("image"):
+        problems.add("image", "is required for a container job definition (type=container)")
+    _validate_resources(props, platform, problems)
 
     env_names = set()
     for variable in props.get("environment") or []:
         name = variable.get("name") or ""
         if not name:
-            raise BatchValidationError("environment", "variable names must not be empty")
-        if name.upper().startswith(RESERVED_ENV_PREFIX):
-            raise BatchValidationError(
-                "environment", f"{name} starts with {RESERVED_ENV_PREFIX}, reserved by AWS Batch"
-            )
+            problems.add("environment", "variable names must not be empty")
+        elif name.upper().startswith(RESERVED_ENV_PREFIX):
+            problems.add(f"environment.{name}", f"starts with {RESERVED_ENV_PREFIX}, reserved by AWS Batch")
         env_names.add(name)
 
     secrets = props.get("secrets") or []
     for secret in secrets:
         name = secret.get("name") or ""
         if not name:
-            raise BatchValidationError("secrets", "variable names must not be empty")
-        validate_secret_reference(f"secrets.{name}", secret.get("valueFrom"))
+            problems.add("secrets", "variable names must not be empty")
+            continue
+        with problems.rule():
+            validate_secret_reference(f"secrets.{name}", secret.get("valueFrom"))
+        if name.upper().startswith(RESERVED_ENV_PREFIX):
+            problems.add(f"secrets.{name}", f"starts with {RESERVED_ENV_PREFIX}, reserved by AWS Batch")
         if name in env_names:
-            raise BatchValidationError("secrets", f"{name} is also set in environment")
+            problems.add(f"secrets.{name}", "is also set in environment (a variable is either plain or a secret)")
 
     log = props.get("logConfiguration") or {}
     log_secrets = log.get("secretOptions") or []
     for secret in log_secrets:
-        validate_secret_reference(f"log_configuration.secret_options.{secret.get('name')}", secret.get("valueFrom"))
+        with problems.rule():
+            validate_secret_reference(f"log_configuration.secret_options.{secret.get('name')}", secret.get("valueFrom"))
     if log:
         driver = log.get("logDriver")
         if driver not in LOG_DRIVERS:
-            raise BatchValidationError("log_configuration.log_driver", f"must be one of {', '.join(LOG_DRIVERS)}")
-        if platform == "FARGATE" and driver not in FARGATE_LOG_DRIVERS:
-            raise BatchValidationError(
-                "log_configuration.log_driver", f"must be one of {', '.join(FARGATE_LOG_DRIVERS)} on FARGATE"
-            )
+            problems.add("log_configuration.log_driver", f"must be one of {', '.join(LOG_DRIVERS)}")
+        elif platform == "FARGATE" and driver not in FARGATE_LOG_DRIVERS:
+            problems.add("log_configuration.log_driver", f"must be one of {', '.join(FARGATE_LOG_DRIVERS)} on FARGATE")
     if (secrets or log_secrets) and not props.get("executionRoleArn"):
-        raise BatchValidationError(
+        problems.add(
             "execution_role_arn", "is required when secrets are used (Batch reads them with the execution role)"
         )
 
     storage = props.get("ephemeralStorage")
     if storage is not None:
-        validate_range("ephemeral_storage", storage.get("sizeInGiB"), 21, 200)
+        with problems.rule():
+            validate_range("ephemeral_storage", storage.get("sizeInGiB"), 21, 200)
 
     volume_names = {volume.get("name") for volume in props.get("volumes") or []}
     for mount in props.get("mountPoints") or []:
         if mount.get("sourceVolume") not in volume_names:
-            raise BatchValidationError(
-                "mount_points", f"source_volume {mount.get('sourceVolume')!r} is not one of the volumes"
-            )
+            problems.add("mount_points", f"source_volume {mount.get('sourceVolume')!r} is not one of the volumes")
 
 
-def validate_retry_strategy(strategy):
+@collects_problems
+def validate_retry_strategy(strategy, problems=None):
     if strategy is None:
         return
-    validate_range("retry_strategy.attempts", strategy.get("attempts"), 1, 10)
+    with problems.rule():
+        validate_range("retry_strategy.attempts", strategy.get("attempts"), 1, 10)
     rules = strategy.get("evaluateOnExit") or []
-    validate_max_items("retry_strategy.evaluate_on_exit", rules, MAX_EVALUATE_ON_EXIT)
+    with problems.rule():
+        validate_max_items("retry_strategy.evaluate_on_exit", rules, MAX_EVALUATE_ON_EXIT)
     for index, rule in enumerate(rules):
         field = f"retry_strategy.evaluate_on_exit[{index}]"
         if str(rule.get("action", "")).upper() not in ("RETRY", "EXIT"):
-            raise BatchValidationError(f"{field}.action", "must be RETRY or EXIT")
+            problems.add(f"{field}.action", f"must be RETRY or EXIT (got {rule.get('action')!r})")
         for key, option in (("onStatusReason", "on_status_reason"), ("onReason", "on_reason")):
             if rule.get(key) is not None and len(rule[key]) > 512:
-                raise BatchValidationError(f"{field}.{option}", "must be at most 512 characters")
+                problems.add(f"{field}.{option}", "must be at most 512 characters")
         if rule.get("onExitCode") is not None and not EXIT_CODE_RE.match(rule["onExitCode"]):
-            raise BatchValidationError(
-                f"{field}.on_exit_code", "must be digits, optionally ending with '*' (or just '*')"
+            problems.add(
+                f"{field}.on_exit_code",
+                f"must be digits, optionally ending with '*' (or just '*') (got {rule['onExitCode']!r})",
             )
 
 
-def validate_params(params):
-    """Every rule that can be checked without AWS. Raises BatchValidationError naming the parameter."""
-    validate_name("name", params.get("name"))
+@collects_problems
+def validate_params(params, problems=None):
+    """Every rule that can be checked without AWS; returns the request (None when a rule broke).
+
+    Adds every (parameter, rule) it finds to ``problems`` (raises them when called without).
+    """
+    with problems.rule():
+        validate_name("name", params.get("name"))
     state = params.get("state") or "present"
     if params.get("revision") is not None:
         if state != "absent":
-            raise BatchValidationError("revision", "is only used with state=absent")
-        validate_range("revision", params["revision"], 1)
+            problems.add("revision", "is only used with state=absent")
+        with problems.rule():
+            validate_range("revision", params["revision"], 1)
     if params.get("keep_revisions") is not None:
-        validate_range("keep_revisions", params["keep_revisions"], 1)
+        with problems.rule():
+            validate_range("keep_revisions", params["keep_revisions"], 1)
     if state == "absent":
-        return
+        return None
 
     platform = params.get("platform") or "EC2"
     job_type = params.get("type") or "container"
     given = [option for option in CONTAINER_OPTIONS if params.get(option) is not None]
     if job_type == "multinode":
         if platform != "EC2":
-            raise BatchValidationError("platform", "multinode job definitions run on EC2 only")
+            problems.add("platform", "multinode job definitions run on EC2 only")
         if params.get("node_properties") is None:
-            raise BatchValidationError("node_properties", "is required with type=multinode")
+            problems.add("node_properties", "is required with type=multinode")
         if params.get("ecs_properties") is not None:
-            raise BatchValidationError("ecs_properties", "cannot be combined with type=multinode")
-        if given:
-            raise BatchValidationError(given[0], "is not used with type=multinode: set it in node_properties")
+            problems.add("ecs_properties", "cannot be combined with type=multinode")
+        for option in given:
+            problems.add(option, "is not used with type=multinode: set it in node_properties")
     else:
         if params.get("node_properties") is not None:
-            raise BatchValidationError("node_properties", "is only used with type=multinode")
-        if params.get("ecs_properties") is not None and given:
-            raise BatchValidationError(given[0], "cannot be combined with ecs_properties: set it there")
+            problems.add("node_properties", "is only used with type=multinode")
+        if params.get("ecs_properties") is not None:
+            for option in given:
+                problems.add(option, "cannot be combined with ecs_properties: set it there")
     if platform != "FARGATE":
         for option in FARGATE_ONLY_OPTIONS:
             if params.get(option) is not None:
-                raise BatchValidationError(option, "is only supported with platform=FARGATE")
+                problems.add(option, f"is only supported with platform=FARGATE (got platform {platform})")
 
-    validate_range("timeout", params.get("timeout"), MIN_TIMEOUT_SECONDS)
-    validate_range("scheduling_priority", params.get("scheduling_priority"), 0, 9999)
+    with problems.rule():
+        validate_range("timeout", params.get("timeout"), MIN_TIMEOUT_SECONDS)
+    with problems.rule():
+        validate_range("scheduling_priority", params.get("scheduling_priority"), 0, 9999)
     if params.get("memory") is not None and params["memory"] < 1:
-        raise BatchValidationError("memory", f"must be a positive number of MiB (got {params['memory']})")
+        problems.add("memory", f"must be a positive number of MiB (got {params['memory']})")
     if params.get("vcpus") is not None and params["vcpus"] <= 0:
-        raise BatchValidationError("vcpus", f"must be greater than 0 (got {params['vcpus']})")
+        problems.add("vcpus", f"must be greater than 0 (got {params['vcpus']})")
+    if problems:
+        return None
 
     request = build_request(params)
-    validate_retry_strategy(request.get("retryStrategy"))
+    validate_retry_strategy(request.get("retryStrategy"), problems=problems)
     if "containerProperties" in request:
-        validate_container(request["containerProperties"], platform)
-    return request
+        validate_container(request["containerProperties"], platform, problems=problems)
+    return None if problems else request
 
 
 # --------------------------------------------------------------------------------------------- normalisation

@@ -21,6 +21,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
     BatchValidationError,
 )
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import (
+    collects_problems,
     is_arn,
     validate_max_items,
     validate_name,
@@ -33,6 +34,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.waiters import (
 )
 
 MAX_COMPUTE_ENVIRONMENTS = 3
+MAX_PRIORITY = 1000  # CreateJobQueue: priority 0-1000, higher first
 TIME_LIMIT_MIN_SECONDS = 600
 TIME_LIMIT_MAX_SECONDS = 86400
 TIME_LIMIT_ACTION_KEYS = {
@@ -198,36 +200,43 @@ def predicted_queue_detail(name, arn, options, tags, previous=None, status="VALI
 
 
 # --- validation -------------------------------------------------------------------------------------
-def validate_queue_options(name, desired, creating):
-    validate_name("name", name)
+@collects_problems
+def validate_queue_options(name, desired, creating, problems=None):
+    with problems.rule():
+        validate_name("name", name)
     environments = desired.get("compute_environments")
     if creating:
         if desired.get("priority") is None:
-            raise BatchValidationError("priority", "required to create a job queue")
+            problems.add("priority", "required to create a job queue")
         if not environments:
-            raise BatchValidationError("compute_environments", "required (1 to 3 items) to create a job queue")
-    validate_range("priority", desired.get("priority"), minimum=0)
+            problems.add("compute_environments", "required (1 to 3 items) to create a job queue")
+    with problems.rule():
+        validate_range("priority", desired.get("priority"), minimum=0, maximum=MAX_PRIORITY)
     if environments is not None:
-        if not environments:
-            raise BatchValidationError("compute_environments", "must have at least one item")
-        validate_max_items("compute_environments", environments, MAX_COMPUTE_ENVIRONMENTS)
+        if not environments and not creating:
+            problems.add("compute_environments", "must have at least one item")
+        with problems.rule():
+            validate_max_items("compute_environments", environments, MAX_COMPUTE_ENVIRONMENTS)
         for identifier in environments:
             if not is_arn(identifier):
-                validate_name("compute_environments", identifier)
+                with problems.rule():
+                    validate_name("compute_environments", identifier)
         names = [resource_name(identifier) for identifier in environments]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise BatchValidationError("compute_environments", f"lists {', '.join(duplicates)} more than once")
+            problems.add("compute_environments", f"lists {', '.join(duplicates)} more than once")
     policy = desired.get("scheduling_policy")
     if policy and not is_arn(policy):
-        validate_name("scheduling_policy", policy)
+        with problems.rule():
+            validate_name("scheduling_policy", policy)
     for index, action in enumerate(desired.get("job_state_time_limit_actions") or []):
-        validate_range(
-            f"job_state_time_limit_actions[{index}].max_time_seconds",
-            action.get("max_time_seconds"),
-            minimum=TIME_LIMIT_MIN_SECONDS,
-            maximum=TIME_LIMIT_MAX_SECONDS,
-        )
+        with problems.rule():
+            validate_range(
+                f"job_state_time_limit_actions[{index}].max_time_seconds",
+                action.get("max_time_seconds"),
+                minimum=TIME_LIMIT_MIN_SECONDS,
+                maximum=TIME_LIMIT_MAX_SECONDS,
+            )
 
 
 def validate_same_platform(details):

@@ -18,6 +18,7 @@ except ImportError:  # Python < 3.9 on the target: time zones are then left for 
     zoneinfo = None
 
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchValidationError
+from ansible_collections.ondemand.batch.plugins.module_utils.validation import collects_problems
 
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
@@ -37,10 +38,10 @@ CRON_RULE = (
 )
 
 EXPRESSION_RE = re.compile(r"^(cron|rate|at)\((.*)\)$", re.DOTALL)
-RATE_RE = re.compile(r"^([0-9]+) ([a-z]+)$")
+RATE_RE = re.compile(r"^([0-9]+) ([a-z]+)\Z")
 RATE_UNITS = ("minute", "hour", "day")
-AT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
-NUMBER_RE = re.compile(r"^[0-9]+$")
+AT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\Z")
+NUMBER_RE = re.compile(r"^[0-9]+\Z")
 # datetime.UTC needs Python 3.11; modules also run on older target Pythons.
 UTC = datetime.timezone.utc  # noqa: UP017
 
@@ -239,27 +240,33 @@ def format_date(value):
 DEFAULT_TARGET_ID = "ondemand-batch-job"
 DEFAULT_MAXIMUM_RETRY_ATTEMPTS = 185  # what EventBridge and Scheduler use when no retry policy is given
 DEFAULT_MAXIMUM_EVENT_AGE = 86400
-ROLE_ARN_RE = re.compile(r"^arn:(aws[a-z-]*):iam::\d{12}:role/[\w+=,.@/-]+$")
-SQS_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?$")
-NAME_RE = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")
+ROLE_ARN_RE = re.compile(r"^arn:(aws[a-z-]*):iam::\d{12}:role/[\w+=,.@/-]+\Z")
+SQS_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?\Z")
+NAME_RE = re.compile(r"^[.\-_A-Za-z0-9]{1,64}\Z")
 REVISION_RE = re.compile(r":[0-9]+$")
 # SubmitJob's shareIdentifier: up to 255 alphanumerics (a scheduling policy may add a trailing '*', a job not).
-SHARE_IDENTIFIER_RE = re.compile(r"^[A-Za-z0-9]{1,255}$")
+SHARE_IDENTIFIER_RE = re.compile(r"^[A-Za-z0-9]{1,255}\Z")
+MAX_DESCRIPTION = 512  # PutRule and CreateSchedule: Description is at most 512 characters
 
 
-def validate_schedule_params(params, warn=None):
-    """Every check of the ``job_schedule`` module that needs no AWS call. Returns the parsed dates."""
+@collects_problems
+def validate_schedule_params(params, warn=None, problems=None):
+    """Every check of the ``job_schedule`` module that needs no AWS call. Returns the parsed dates.
+
+    Adds every (parameter, rule) it finds to ``problems`` (raises them when called without).
+    """
     if not isinstance(params.get("name"), str) or not NAME_RE.match(params["name"]):
-        raise BatchValidationError(
-            "name", f"must be 1-64 letters, digits, '.', '-' or '_' (got {params.get('name')!r})"
-        )
+        problems.add("name", f"must be 1-64 letters, digits, '.', '-' or '_' (got {params.get('name')!r})")
     backend = params.get("backend") or "events"
     if params.get("state", "present") == "absent":
         return None, None
-    for field in ("schedule_expression", "job_queue", "job_definition", "role_arn"):
-        if not params.get(field):
-            raise BatchValidationError(field, "is required with state=present")
-    validate_schedule_expression(params["schedule_expression"], backend)
+    missing = [f for f in ("schedule_expression", "job_queue", "job_definition", "role_arn") if not params.get(f)]
+    for field in missing:
+        problems.add(field, "is required with state=present")
+    if missing:
+        return None, None
+    with problems.rule():
+        validate_schedule_expression(params["schedule_expression"], backend)
     scheduler_only = {
         "timezone": "EventBridge rules run in UTC",
         "flexible_time_window": "EventBridge rules have no time window",
@@ -274,72 +281,76 @@ def validate_schedule_params(params, warn=None):
     if backend != "scheduler":
         for field, reason in scheduler_only.items():
             if params.get(field) not in (None, False, 0, ""):
-                raise BatchValidationError(field, f"needs backend: scheduler ({reason})")
+                problems.add(field, f"needs backend: scheduler ({reason})")
     elif params.get("tags"):
-        raise BatchValidationError("tags", "EventBridge Scheduler schedules take no tags; use backend: events")
-    validate_timezone(params.get("timezone"), warn)
+        problems.add("tags", "EventBridge Scheduler schedules take no tags; use backend: events")
+    with problems.rule():
+        validate_timezone(params.get("timezone"), warn)
     window = params.get("flexible_time_window")
     if window is not None and not 0 <= window <= 1440:
-        raise BatchValidationError("flexible_time_window", f"must be 0 (off) to 1440 minutes (got {window})")
-    start = parse_date("start_date", params.get("start_date"))
-    end = parse_date("end_date", params.get("end_date"))
+        problems.add("flexible_time_window", f"must be 0 (off) to 1440 minutes (got {window})")
+    start = end = None
+    with problems.rule():
+        start = parse_date("start_date", params.get("start_date"))
+    with problems.rule():
+        end = parse_date("end_date", params.get("end_date"))
     if start and end and end <= start:
-        raise BatchValidationError("end_date", "must be later than start_date")
+        problems.add("end_date", "must be later than start_date")
     definition = params["job_definition"]
+    if params.get("description") is not None and len(params["description"]) > MAX_DESCRIPTION:
+        problems.add("description", f"must be at most {MAX_DESCRIPTION} characters (got {len(params['description'])})")
     if REVISION_RE.search(definition):
-        raise BatchValidationError(
+        problems.add(
             "job_definition",
             f"give the name without a revision ({REVISION_RE.sub('', definition)}) so that every run uses the "
             "latest ACTIVE revision",
         )
     if definition.startswith("arn:"):
         if ":job-definition/" not in definition:
-            raise BatchValidationError("job_definition", f"is not a job definition ARN: {definition}")
-    elif not re.match(r"^[A-Za-z0-9_-]{1,128}$", definition):
-        raise BatchValidationError("job_definition", f"must be a job definition name or ARN (got {definition!r})")
+            problems.add("job_definition", f"is not a job definition ARN: {definition}")
+    elif not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", definition):
+        problems.add("job_definition", f"must be a job definition name or ARN (got {definition!r})")
     job_name = params.get("job_name") or params["name"]
-    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$", job_name):
-        raise BatchValidationError(
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}", job_name):
+        problems.add(
             "job_name",
             f"must be 1-128 letters, digits, hyphens and underscores, starting with a letter or digit ({job_name!r})",
         )
     if not ROLE_ARN_RE.match(params["role_arn"]):
-        raise BatchValidationError(
+        problems.add(
             "role_arn", f"must be an IAM role ARN, arn:aws:iam::ACCOUNT:role/NAME (got {params['role_arn']!r})"
         )
     if params.get("dead_letter_arn") and not SQS_ARN_RE.match(params["dead_letter_arn"]):
-        raise BatchValidationError("dead_letter_arn", f"must be an SQS queue ARN (got {params['dead_letter_arn']!r})")
+        problems.add("dead_letter_arn", f"must be an SQS queue ARN (got {params['dead_letter_arn']!r})")
     array_size = params.get("array_size")
     if array_size is not None and not 2 <= array_size <= 10000:
-        raise BatchValidationError("array_size", f"must be 2-10000 (got {array_size})")
+        problems.add("array_size", f"must be 2-10000 (got {array_size})")
     attempts = params.get("retry_attempts")
     if attempts is not None and not 1 <= attempts <= 10:
-        raise BatchValidationError("retry_attempts", f"must be 1-10 (got {attempts})")
+        problems.add("retry_attempts", f"must be 1-10 (got {attempts})")
     policy = params.get("retry_policy") or {}
     retries = policy.get("maximum_retry_attempts")
     if retries is not None and not 0 <= retries <= 185:
-        raise BatchValidationError("retry_policy", f"maximum_retry_attempts must be 0-185 (got {retries})")
+        problems.add("retry_policy", f"maximum_retry_attempts must be 0-185 (got {retries})")
     age = policy.get("maximum_event_age")
     if age is not None and not 60 <= age <= 86400:
-        raise BatchValidationError("retry_policy", f"maximum_event_age must be 60-86400 seconds (got {age})")
+        problems.add("retry_policy", f"maximum_event_age must be 60-86400 seconds (got {age})")
     for key in params.get("environment") or {}:
         if str(key).startswith("AWS_BATCH"):
-            raise BatchValidationError(
-                "environment", f"names starting with AWS_BATCH are reserved by AWS Batch ({key})"
-            )
+            problems.add("environment", f"names starting with AWS_BATCH are reserved by AWS Batch ({key})")
     share = params.get("share_identifier")
     if share is not None and not SHARE_IDENTIFIER_RE.match(share):
-        raise BatchValidationError(
+        problems.add(
             "share_identifier",
             f"must be 1-255 letters and digits, the share a fair-share policy knows (got {share!r})",
         )
     priority = params.get("scheduling_priority_override")
     if priority is not None and not 0 <= priority <= 9999:
-        raise BatchValidationError("scheduling_priority_override", f"must be 0-9999 (got {priority})")
+        problems.add("scheduling_priority_override", f"must be 0-9999 (got {priority})")
     if params.get("vcpus") is not None and params["vcpus"] <= 0:
-        raise BatchValidationError("vcpus", f"must be greater than 0 (got {params['vcpus']})")
+        problems.add("vcpus", f"must be greater than 0 (got {params['vcpus']})")
     if params.get("memory") is not None and params["memory"] < 1:
-        raise BatchValidationError("memory", f"must be at least 1 MiB (got {params['memory']})")
+        problems.add("memory", f"must be at least 1 MiB (got {params['memory']})")
     return start, end
 
 

@@ -15,10 +15,10 @@ from ansible_collections.ondemand.batch.plugins.module_utils.common import pagin
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
     BatchError,
     BatchErrorHandler,
-    BatchValidationError,
 )
 from ansible_collections.ondemand.batch.plugins.module_utils.tagging import ensure_tags, resulting_tags
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import (
+    collects_problems,
     validate_max_items,
     validate_name,
     validate_range,
@@ -30,7 +30,7 @@ MIN_WEIGHT_FACTOR = 0.0001
 MAX_WEIGHT_FACTOR = 999.9999
 DEFAULT_WEIGHT_FACTOR = 1.0
 MAX_SHARE_IDENTIFIERS = 500
-SHARE_IDENTIFIER_RE = re.compile(r"^[A-Za-z0-9]{1,255}\*?$")
+SHARE_IDENTIFIER_RE = re.compile(r"^[A-Za-z0-9]{1,255}\*?\Z")
 DESCRIBE_BATCH = 100
 
 
@@ -52,37 +52,40 @@ def build_fairshare_policy(share_decay_seconds=None, compute_reservation=None, s
     return policy
 
 
-def validate_policy(name, share_decay_seconds=None, compute_reservation=None, share_distribution=None):
-    """Every rule checkable without AWS; raises BatchValidationError naming the parameter."""
-    validate_name("name", name)
-    validate_range("share_decay_seconds", share_decay_seconds, 0, MAX_SHARE_DECAY_SECONDS)
-    validate_range("compute_reservation", compute_reservation, 0, MAX_COMPUTE_RESERVATION)
-    validate_max_items("share_distribution", share_distribution, MAX_SHARE_IDENTIFIERS)
+@collects_problems
+def validate_policy(name, share_decay_seconds=None, compute_reservation=None, share_distribution=None, problems=None):
+    """Every rule checkable without AWS, each (parameter, rule) added to ``problems`` (raised without)."""
+    with problems.rule():
+        validate_name("name", name)
+    with problems.rule():
+        validate_range("share_decay_seconds", share_decay_seconds, 0, MAX_SHARE_DECAY_SECONDS)
+    with problems.rule():
+        validate_range("compute_reservation", compute_reservation, 0, MAX_COMPUTE_RESERVATION)
+    with problems.rule():
+        validate_max_items("share_distribution", share_distribution, MAX_SHARE_IDENTIFIERS)
     seen = set()
     for index, share in enumerate(share_distribution or []):
         identifier = share.get("share_identifier")
         field = f"share_distribution[{index}].share_identifier"
         if not isinstance(identifier, str) or not SHARE_IDENTIFIER_RE.match(identifier):
-            raise BatchValidationError(
-                field, f"must be 1-255 letters and digits, optionally ending with '*' (got {identifier!r})"
-            )
+            problems.add(field, f"must be 1-255 letters and digits, optionally ending with '*' (got {identifier!r})")
+            continue
         if identifier in seen:
-            raise BatchValidationError(field, f"{identifier!r} is listed more than once")
+            problems.add(field, f"{identifier!r} is listed more than once")
         seen.add(identifier)
-        validate_range(
-            f"share_distribution[{index}].weight_factor",
-            share.get("weight_factor"),
-            MIN_WEIGHT_FACTOR,
-            MAX_WEIGHT_FACTOR,
-        )
+        with problems.rule():
+            validate_range(
+                f"share_distribution[{index}].weight_factor",
+                share.get("weight_factor"),
+                MIN_WEIGHT_FACTOR,
+                MAX_WEIGHT_FACTOR,
+            )
     # A prefix ("team*") must not overlap another identifier it matches ("team1", "teamA*").
     prefixes = sorted(i[:-1] for i in seen if i.endswith("*"))
     for prefix in prefixes:
         for identifier in sorted(seen):
             if identifier != prefix + "*" and identifier.startswith(prefix):
-                raise BatchValidationError(
-                    "share_distribution", f"share identifiers {prefix + '*'!r} and {identifier!r} overlap"
-                )
+                problems.add("share_distribution", f"share identifiers {prefix + '*'!r} and {identifier!r} overlap")
 
 
 # --------------------------------------------------------------------------------------------- normalisation

@@ -22,7 +22,7 @@ MAX_PAGE_SIZE = 100
 ARN_RE = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):(?P<account>\d*):(?P<resource>.+)$"
 )
-RESOURCE_TYPE_RE = re.compile(r"^[a-z0-9-]+(:[A-Za-z0-9-]+)?$")
+RESOURCE_TYPE_RE = re.compile(r"^[a-z0-9-]+(:[A-Za-z0-9-]+)?\Z")
 # The six random characters AWS appends to the name of a secret in its ARN.
 SECRET_SUFFIX_RE = re.compile(r"-[A-Za-z0-9]{6}$")
 

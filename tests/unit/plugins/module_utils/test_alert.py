@@ -182,3 +182,21 @@ def test_rule_arns():
     assert alert.rule_arn("aws", "eu-west-1", "1", "ops", "r") == "arn:aws:events:eu-west-1:1:rule/ops/r"
     bus_arn = "arn:aws:events:eu-west-1:123456789012:event-bus/ops"
     assert alert.rule_arn("aws", "eu-west-1", "1", bus_arn, "r") == "arn:aws:events:eu-west-1:1:rule/ops/r"
+
+
+def test_every_broken_rule_of_an_alert_is_collected():
+    from ansible_collections.ondemand.batch.plugins.module_utils.validation import Problems
+
+    problems = Problems()
+    alert.validate_alert_params(
+        {
+            "name": "a",
+            "target_arn": "arn:aws:sns:eu-west-1:123456789012:t",
+            "statuses": ["EXPLODED"],
+            "description": "x" * 600,
+            "tags": {"aws:x": "1"},
+        },
+        problems=problems,
+    )
+    assert [f for f, _ in problems.items] == ["statuses", "description", "tags"]
+    assert "EXPLODED is not a job status" in problems.items[0][1]

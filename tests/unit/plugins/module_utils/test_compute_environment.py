@@ -6,6 +6,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
     BatchValidationError,
     BatchWaitTimeout,
 )
+from ansible_collections.ondemand.batch.plugins.module_utils.validation import Problems
 
 ACCOUNT = "123456789012"
 ARN = f"arn:aws:batch:eu-west-1:{ACCOUNT}:compute-environment/dev-carbon-ce"
@@ -544,3 +545,24 @@ def test_iam_resolution():
         ce.resolve_instance_profile(iam, "instance_role", "missing")
     with pytest.raises(BatchError, match="Failed to look up the IAM role"):
         ce.resolve_role(iam, "service_role", "some-role")
+
+
+def test_every_broken_rule_of_an_environment_is_collected():
+    problems = Problems()
+    desired = {
+        "type": "MANAGED",
+        "compute_resource_type": "SPOT",
+        "min_vcpus": -2,
+        "max_vcpus": 8,
+        "bid_percentage": 150,
+        "subnets": ["subnet-1"],
+        "security_group_ids": ["sg-1"],
+        "instance_role": "arn:aws:iam::123456789012:instance-profile/p",
+        "instance_types": ["optimal"],
+        "allocation_strategy": "SPOT_CAPACITY_OPTIMIZED",
+    }
+    ce.validate_options("ce", desired, problems=problems)
+    assert problems.items == [
+        ("min_vcpus", "must be at least 0 (got -2)"),
+        ("bid_percentage", "must be at most 100 (got 150)"),
+    ]

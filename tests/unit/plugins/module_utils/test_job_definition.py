@@ -4,6 +4,7 @@ import pytest
 
 from ansible_collections.ondemand.batch.plugins.module_utils import job_definition as jd
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchValidationError
+from ansible_collections.ondemand.batch.plugins.module_utils.validation import Problems
 
 ACCOUNT = "123456789012"
 ARN_PREFIX = f"arn:aws:batch:eu-west-1:{ACCOUNT}:job-definition/dev-carbon-jd"
@@ -187,8 +188,9 @@ def test_fargate_combinations_refused(vcpus, memory, field):
         ({"secrets": {"MY_SECRET": "hunter2"}}, "secrets.MY_SECRET", "must reference the secret"),
         ({"secrets": {"MY_SECRET": "arn:aws:s3:::bucket/key"}}, "secrets.MY_SECRET", "must reference the secret"),
         ({"execution_role_arn": None}, "execution_role_arn", "is required when secrets are used"),
-        ({"environment": {"AWS_BATCH_JOB": "x"}}, "environment", "reserved by AWS Batch"),
-        ({"environment": {"MY_SECRET": "x"}}, "secrets", "MY_SECRET is also set in environment"),
+        ({"environment": {"AWS_BATCH_JOB": "x"}}, "environment.AWS_BATCH_JOB", "reserved by AWS Batch"),
+        ({"secrets": {"AWS_BATCH_X": SECRET_ARN}}, "secrets.AWS_BATCH_X", "reserved by AWS Batch"),
+        ({"environment": {"MY_SECRET": "x"}}, "secrets.MY_SECRET", "is also set in environment"),
         ({"scheduling_priority": 10000}, "scheduling_priority", "at most 9999"),
         ({"ephemeral_storage": 30}, "ephemeral_storage", "only supported with platform=FARGATE"),
         ({"assign_public_ip": True}, "assign_public_ip", "only supported with platform=FARGATE"),
@@ -214,8 +216,21 @@ def test_fargate_combinations_refused(vcpus, memory, field):
 def test_each_rule_names_its_parameter(overrides, field, rule):
     with pytest.raises(BatchValidationError) as info:
         jd.validate_params(params(**overrides))
-    assert info.value.field == field
-    assert rule in info.value.rule
+    assert any(f == field and rule in r for f, r in info.value.problems), info.value.problems
+
+
+def test_every_broken_rule_is_reported_at_once():
+    problems = Problems()
+    request = jd.validate_params(
+        params(timeout=30, scheduling_priority=10000, keep_revisions=0, assign_public_ip=True), problems=problems
+    )
+    assert request is None
+    assert [f for f, _rule in problems.items] == [
+        "keep_revisions",
+        "assign_public_ip",
+        "timeout",
+        "scheduling_priority",
+    ]
 
 
 @pytest.mark.parametrize(

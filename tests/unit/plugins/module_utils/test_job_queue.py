@@ -291,3 +291,22 @@ def test_mixed_platform_queues():
     ]
     assert jq.mixed_platform_queues(client, queues, A, "FARGATE") == ["dev-carbon-jq"]
     assert jq.mixed_platform_queues(client, queues, A, "EC2") == []
+
+
+def test_every_broken_rule_of_a_queue_is_collected():
+    from ansible_collections.ondemand.batch.plugins.module_utils.validation import Problems
+
+    problems = Problems()
+    desired = {
+        "priority": 10000,
+        "compute_environments": ["a", "a", "b/c"],
+        "job_state_time_limit_actions": [{"max_time_seconds": 10}],
+    }
+    jq.validate_queue_options("q", desired, creating=True, problems=problems)
+    assert [f for f, _ in problems.items] == [
+        "priority",
+        "compute_environments",
+        "compute_environments",
+        "job_state_time_limit_actions[0].max_time_seconds",
+    ]
+    assert problems.items[0] == ("priority", "must be at most 1000 (got 10000)")

@@ -299,3 +299,37 @@ def test_describe_target_decodes_both_backends():
     assert scheduler["job_queue"] == "dev-jq"
     assert scheduler["job_name"] == "nightly"
     assert scheduler["retry_attempts"] == 3
+
+
+def test_every_broken_rule_of_a_schedule_is_collected():
+    from ansible_collections.ondemand.batch.plugins.module_utils.validation import Problems
+
+    problems = Problems()
+    params = {
+        "name": "s",
+        "schedule_expression": "cron(61 4 * * ? *)",
+        "job_queue": "arn:aws:batch:eu-west-1:123456789012:job-queue/q",
+        "job_definition": "jd",
+        "role_arn": "arn:aws:iam::123456789012:role/r",
+        "timezone": "Mars/Olympus_Mons",
+        "backend": "scheduler",
+        "array_size": 1,
+        "retry_attempts": 11,
+        "description": "d" * 513,
+        "dead_letter_arn": "arn:aws:sns:eu-west-1:123456789012:topic",
+    }
+    schedule.validate_schedule_params(params, problems=problems)
+    assert [f for f, _ in problems.items] == [
+        "schedule_expression",
+        "timezone",
+        "description",
+        "dead_letter_arn",
+        "array_size",
+        "retry_attempts",
+    ]
+    assert "61 is outside 0-59" in problems.items[0][1]
+
+
+def test_a_name_ending_in_a_newline_is_refused():
+    with pytest.raises(BatchValidationError, match="^name: must be 1-64"):
+        schedule.validate_schedule_params({"name": "daily\n", "state": "absent"})

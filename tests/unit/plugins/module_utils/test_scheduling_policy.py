@@ -246,3 +246,22 @@ def test_find_policies_by_name_arn_or_all_follows_pages():
     client.calls.clear()
     assert [p["name"] for p in sp.find_policies(client, [ARN])] == [NAME]
     assert [n for n, _kwargs in client.calls] == ["describe_scheduling_policies"]  # an ARN needs no listing
+
+
+def test_every_broken_rule_of_a_policy_is_collected():
+    from ansible_collections.ondemand.batch.plugins.module_utils.validation import Problems
+
+    problems = Problems()
+    sp.validate_policy(
+        "fair",
+        share_decay_seconds=-1,
+        compute_reservation=150,
+        share_distribution=[{"share_identifier": "a b"}, {"share_identifier": "x", "weight_factor": 0}],
+        problems=problems,
+    )
+    assert [f for f, _ in problems.items] == [
+        "share_decay_seconds",
+        "compute_reservation",
+        "share_distribution[0].share_identifier",
+        "share_distribution[1].weight_factor",
+    ]

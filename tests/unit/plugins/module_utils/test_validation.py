@@ -1,7 +1,9 @@
 import pytest
 
+from ansible_collections.ondemand.batch.plugins.module_utils import validation
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchValidationError
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import (
+    Problems,
     is_arn,
     validate_max_items,
     validate_name,
@@ -40,3 +42,37 @@ def test_is_arn():
     assert is_arn("arn:aws:batch:eu-west-1:123456789012:job-queue/q")
     assert not is_arn("q")
     assert not is_arn(None)
+
+
+# ------------------------------------------------------------------------------------------------ Problems
+def test_problems_collects_every_rule_and_raises_them_together():
+    problems = Problems()
+    with problems.rule():
+        validation.validate_range("min_vcpus", -2, minimum=0)
+    problems.add("bid_percentage", "must be at most 100 (got 150)")
+    with problems.rule():
+        validation.validate_name("name", "fine-name")
+    assert problems.items == [
+        ("min_vcpus", "must be at least 0 (got -2)"),
+        ("bid_percentage", "must be at most 100 (got 150)"),
+    ]
+    with pytest.raises(BatchValidationError) as info:
+        problems.raise_if_any()
+    assert info.value.problems == problems.items
+    assert str(info.value) == "min_vcpus: must be at least 0 (got -2); bid_percentage: must be at most 100 (got 150)"
+    assert (info.value.field, info.value.rule) == problems.items[0]
+
+
+def test_collects_problems_adds_to_the_callers_collector_or_raises_alone():
+    @validation.collects_problems
+    def check(value, problems=None):
+        if value < 0:
+            problems.add("value", f"must be at least 0 (got {value})")
+        problems.add("other", "always")
+        return "checked"
+
+    collector = Problems()
+    assert check(-1, problems=collector) == "checked"
+    assert [f for f, _ in collector.items] == ["value", "other"]
+    with pytest.raises(BatchValidationError, match="value: must be at least 0 .got -1.; other: always"):
+        check(-1)
