@@ -14,25 +14,16 @@ included) first, then the ``AWS_*`` environment variables, where the task's ``en
 counts as part of the environment, as it does for the module.
 """
 
-import contextlib
-import os
 import time
 
-from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
-try:
-    from ansible_collections.amazon.aws.plugins.module_utils.botocore import _aws_connection_info, _boto3_conn
-    from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
-    from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from ansible_collections.ondemand.batch.plugins.plugin_utils import aws
+from ansible_collections.ondemand.batch.plugins.plugin_utils.aws import connection_params, environment_overlay  # noqa: F401
 
-    from ansible_collections.ondemand.batch.plugins.module_utils.common import (
-        COLLECTION_NAME,
-        COLLECTION_VERSION,
-        retry_decorator,
-    )
+try:
     from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchWaitTimeout
     from ansible_collections.ondemand.batch.plugins.module_utils.job import (
         JobFollower,
@@ -45,22 +36,6 @@ else:
     IMPORT_ERROR = None
 
 MODULE = "ondemand.batch.job"
-
-# Connection option -> (task argument names with aliases, environment variables), as in amazon.aws.
-CONNECTION_OPTIONS = {
-    "access_key": (("access_key", "aws_access_key_id", "aws_access_key"), ("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY")),
-    "secret_key": (
-        ("secret_key", "aws_secret_access_key", "aws_secret_key"),
-        ("AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY"),
-    ),
-    "session_token": (("session_token", "aws_session_token"), ("AWS_SESSION_TOKEN",)),
-    "profile": (("profile", "aws_profile"), ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")),
-    "endpoint_url": (("endpoint_url", "aws_endpoint_url"), ("AWS_URL",)),
-    "region": (("region", "aws_region"), ("AWS_REGION", "AWS_DEFAULT_REGION")),
-    "aws_ca_bundle": (("aws_ca_bundle",), ("AWS_CA_BUNDLE",)),
-    "validate_certs": (("validate_certs",), ()),
-    "aws_config": (("aws_config",), ()),
-}
 
 # Defaults of the module's options that steer the following (kept equal to its argument spec).
 FOLLOW_DEFAULTS = {
@@ -75,58 +50,9 @@ FOLLOW_DEFAULTS = {
 }
 
 
-def connection_params(args, environment):
-    """amazon.aws connection parameters from task arguments, falling back to environment variables."""
-    params = {}
-    for option, (names, variables) in CONNECTION_OPTIONS.items():
-        value = None
-        for name in names:
-            if args.get(name) is not None:
-                value = args[name]
-                break
-        if value is None:
-            value = next((environment[v] for v in variables if environment.get(v)), None)
-        params[option] = value
-    params["validate_certs"] = (
-        boolean(params["validate_certs"], strict=False) if params["validate_certs"] is not None else True
-    )
-    if params["aws_ca_bundle"]:
-        params["aws_ca_bundle"] = os.path.expanduser(params["aws_ca_bundle"])
-    return params
-
-
-@contextlib.contextmanager
-def environment_overlay(variables):
-    """The task's ``environment`` applied to os.environ while boto3 reads it (profiles, endpoints, files)."""
-    saved = {}
-    try:
-        for key, value in variables.items():
-            saved[key] = os.environ.get(key)
-            os.environ[key] = to_text(value)
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def make_clients(args, task_environment):
     """Retrying boto3 clients for Batch and CloudWatch Logs, built on the controller."""
-    if IMPORT_ERROR is not None:
-        raise AnsibleError(f"{MODULE} needs amazon.aws and boto3 on the controller to follow jobs: {IMPORT_ERROR}")
-    set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
-    environment = dict(os.environ)
-    environment.update({k: to_text(v) for k, v in task_environment.items()})
-    params = connection_params(args, environment)
-    with environment_overlay(task_environment):
-        region, endpoint, boto_params = _aws_connection_info(params)
-        clients = [
-            _boto3_conn(conn_type="client", resource=service, region=region, endpoint=endpoint, **dict(boto_params))
-            for service in ("batch", "logs")
-        ]
-    return [RetryingBotoClientWrapper(client, retry_decorator()) for client in clients]
+    return aws.make_clients(args, task_environment, ("batch", "logs"), purpose=f"follow jobs ({MODULE})")
 
 
 def follow_settings(args):

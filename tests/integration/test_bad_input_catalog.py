@@ -3,11 +3,12 @@
 Three tables, each run as ONE ansible-playbook (cases isolated with ignore_errors or block/rescue):
 
 - MODULE_CASES call this collection's modules directly with one bad parameter each.
-- MODEL_CASES change the inventory model (inventories/local) and run the validation phase of
-  playbooks/deploy.yml: the four roles' ``validate`` entry points, in deploy.yml's order, with their argument
-  specs. A case the validation lets through would only fail at its module, after the IAM roles, secrets and
-  earlier Batch resources were written: that is a failure of this catalog.
-- DEPLOY_CASES run the real playbooks/deploy.yml with a bad model, to prove end to end that nothing is written.
+- MODEL_CASES change the inventory model (inventories/local) and compile it with ondemand.batch.stack_plan, as
+  playbooks/deploy.yml does first (read_aws: false: no AWS call). A case the plan lets through would only fail at
+  its module, after the IAM roles, secrets and earlier Batch resources were written: that is a failure of this
+  catalog. Every rule also has a case on the plan compiler itself (tests/unit/plugins/plugin_utils).
+- DEPLOY_CASES run the real playbooks/deploy.yml with one mistake of each kind (AWS-checked ones included), to
+  prove end to end that the plan stops it and nothing is written.
 
 For every table the emulator must count zero write calls and the account must be unchanged (nothing half-created).
 Expectations are regular expressions (case-insensitive) that must all match the failure message: the field, and
@@ -346,8 +347,7 @@ MODEL_CASES = [
         ces(with_(CE, min_vcpus=8, max_vcpus=4, desired_vcpus=4)),
         [
             r"batch_compute_environments\[ce\]",
-            "min_vcpus must not exceed max_vcpus",
-            "got min_vcpus 8, max_vcpus 4",
+            r"\.min_vcpus: must not exceed max_vcpus \(8 > 4\)",
             r"^(?!.*(instance_types|fargate))",
         ],
     ),
@@ -356,8 +356,7 @@ MODEL_CASES = [
         ces(with_(CE, desired_vcpus=16)),
         [
             r"batch_compute_environments\[ce\]",
-            "desired_vcpus must not exceed max_vcpus",
-            "got desired_vcpus 16, max_vcpus 8",
+            r"\.desired_vcpus: must not exceed max_vcpus \(16 > 8\)",
         ],
     ),
     (
@@ -365,19 +364,18 @@ MODEL_CASES = [
         ces(with_(CE, min_vcpus=4, desired_vcpus=2)),
         [
             r"batch_compute_environments\[ce\]",
-            "desired_vcpus must be at least min_vcpus",
-            "got desired_vcpus 2, min_vcpus 4",
+            r"\.desired_vcpus: must be at least min_vcpus \(2 < 4\)",
         ],
     ),
     (
         "ec2-without-instance-types",
         ces(with_(CE, instance_types=[])),
-        [r"batch_compute_environments\[ce\]", "instance_types must list at least one", "compute_type EC2", r"got \[\]"],
+        [r"batch_compute_environments\[ce\]\.instance_types: must not be empty"],
     ),
     (
         "managed-without-max-vcpus",
         ces({k: v for k, v in CE.items() if k != "max_vcpus"}),
-        [r"batch_compute_environments\[ce\]", "max_vcpus is required for a MANAGED environment"],
+        [r"batch_compute_environments\[ce\]\.max_vcpus: required to create a EC2 compute environment"],
     ),
     (
         "ec2-and-fargate-in-one-queue",
@@ -397,8 +395,7 @@ MODEL_CASES = [
         ces(CE, with_(FARGATE_CE, instance_types=["c5.large"])),
         [
             r"batch_compute_environments\[fargate\]",
-            "compute_type FARGATE takes no instance_types",
-            r'got \{"instance_types": \["c5\.large"\]\}',
+            r"\.instance_types: not supported for FARGATE compute environments",
         ],
     ),
     ("unknown-compute-type", ces(with_(CE, compute_type="GPU")), ["compute_type", "EC2", "GPU"]),
@@ -430,19 +427,27 @@ MODEL_CASES = [
         ),
         ["evaluate_on_exit", "5", r"got 6\)"],
     ),
-    ("fargate-unsupported-vcpu-memory", jd(platform="FARGATE", vcpus=1, memory=512), ["memory", "vcpu", "memory 512"]),
+    (
+        "fargate-unsupported-vcpu-memory",
+        jd(platform="FARGATE", vcpus=1, memory=512),
+        ["memory", "vcpu", r"\(got 512\)"],
+    ),
     (
         "malformed-cron",
         schedule(schedule_expression="cron(0 4 * *)"),
-        ["schedule_expression", "cron", r"cron\(0 4 \* \*\)"],
+        ["schedule_expression", r"cron\(\) has 4 fields, not 6"],
     ),
     (
         "malformed-rate",
         schedule(schedule_expression="rate(5 minute)"),
         ["schedule_expression", "rate|minutes", r"rate\(5 minute\)"],
     ),
-    ("schedule-unknown-queue", schedule(job_queue="nope"), ["job_queue", "got .nope."]),
-    ("schedule-unknown-job-definition", schedule(job_definition="nope"), ["job_definition", "got .nope."]),
+    ("schedule-unknown-queue", schedule(job_queue="nope"), ["job_queue", "'nope' is not in batch_job_queues"]),
+    (
+        "schedule-unknown-job-definition",
+        schedule(job_definition="nope"),
+        ["job_definition", "'nope' is not in batch_job_definitions"],
+    ),
     (
         "duplicate-schedule-names",
         {"eventbridge_schedules": [MODEL_SCHEDULE, MODEL_SCHEDULE]},
@@ -464,7 +469,7 @@ MODEL_CASES = [
     (
         "schedule-share-identifier-with-events-backend",
         {**FAIR_SHARE_MODEL, **schedule(share_identifier="blue")},
-        ["share_identifier", "eventbridge_backend=scheduler"],
+        ["share_identifier", "needs backend: scheduler"],
     ),
     (
         "duplicate-secret-names",
@@ -491,84 +496,90 @@ MODEL_CASES = [
     ),
 ]
 
-VALIDATE_ROLES = ["iam", "secrets", "batch", "eventbridge"]  # deploy.yml's order
 
-
-def model_case_block(case_id, variables):
-    validate = [
-        {
-            "name": f"{case_id}: validate the {role} model",
-            "ansible.builtin.include_role": {"name": f"ondemand.batch.{role}", "tasks_from": "validate"},
-        }
-        for role in VALIDATE_ROLES
-    ]
-    record = "{{ catalog | combine({'%s': %s}) }}"
+def model_case_task(case_id, variables):
+    """One stack_plan compile of the local inventory with ``variables`` on top, without AWS (read_aws: false)."""
     return {
         "name": case_id,
         "vars": variables,
-        "block": [
-            *validate,
-            {"name": f"{case_id}: accepted", "ansible.builtin.set_fact": {"catalog": record % (case_id, "'ACCEPTED'")}},
-        ],
-        "rescue": [
-            {
-                "name": f"{case_id}: rejected",
-                "ansible.builtin.set_fact": {
-                    "catalog": record
-                    % (
-                        case_id,
-                        "ansible_failed_task.name ~ ' => ' ~ ([ansible_failed_result.msg | default('')]"
-                        " + (ansible_failed_result.results | default([]) | selectattr('failed', 'defined')"
-                        " | selectattr('failed') | map(attribute='msg', default='') | list)) | join(' | ')",
-                    )
-                },
-            }
-        ],
+        "ondemand.batch.stack_plan": {"read_aws": False},
+        "ignore_errors": True,
     }
 
 
-def test_model_cases_fail_in_the_validation_phase(aws, playbook, tmp_path):
+def test_model_cases_fail_in_the_stack_plan(aws, playbook):
+    """Through Ansible (templating, variable precedence, the action plugin): every case is refused by the plan."""
     assert len(MODEL_CASES) >= 30
-    tasks = [{"name": "Start the catalog", "ansible.builtin.set_fact": {"catalog": {}}}]
-    tasks += [model_case_block(case_id, variables) for case_id, variables, _expectations in MODEL_CASES]
-    tasks.append({"name": "Catalog results", "ansible.builtin.debug": {"var": "catalog"}})
+    tasks = [model_case_task(case_id, variables) for case_id, variables, _expectations in MODEL_CASES]
+    tasks.append(model_case_task("control", {}))
     plays = [{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]
     aws.reset_stats()
     result = playbook(plays, inventory=INVENTORY, extra_vars={"stack_aws_endpoint_url": aws.url}, env=FAST)
     stats = aws.stats()
-    assert stats["reads"] + stats["writes"] == 0, f"validation called AWS: {stats['calls']}"
-    catalog = result.task("Catalog results")["catalog"]
+    assert stats["reads"] + stats["writes"] == 0, f"the plan called AWS with read_aws false: {stats['calls']}"
+    control = result.task("control")
+    assert not control.get("failed"), control.get("msg")
 
     problems = []
     for case_id, _variables, expectations in MODEL_CASES:
-        outcome = catalog.get(case_id)
-        if outcome is None:
-            problems.append(f"{case_id}: no outcome recorded")
-        elif outcome == "ACCEPTED":
-            problems.append(f"{case_id}: accepted by the validation phase (deploy.yml would write before failing)")
-        else:
-            problem = check_message(case_id, outcome, expectations)
-            if problem:
-                problems.append(problem)
+        outcome = result.task(case_id)
+        if not outcome.get("failed"):
+            problems.append(f"{case_id}: accepted by the stack plan (deploy.yml would write before failing)")
+            continue
+        problem = check_message(case_id, str(outcome.get("msg", "")), expectations)
+        if problem:
+            problems.append(problem)
     assert not problems, f"{len(problems)} of {len(MODEL_CASES)} cases:\n" + "\n".join(problems)
 
 
-def test_the_unchanged_model_passes_validation(aws, playbook):
-    """Control: the catalog's harness accepts the local inventory as it is (so rejections are the cases' doing)."""
-    tasks = [
-        {"name": "Start the catalog", "ansible.builtin.set_fact": {"catalog": {}}},
-        model_case_block("control", {}),
-    ]
-    tasks.append({"name": "Catalog results", "ansible.builtin.debug": {"var": "catalog"}})
-    result = playbook([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}], inventory=INVENTORY, env=FAST)
-    assert result.task("Catalog results")["catalog"] == {"control": "ACCEPTED"}
-
-
 # ------------------------------------------------------------------------------------------------ end to end
+def ce_model(**changes):
+    return ces(with_(CE, **changes))
+
+
+# A representative of each kind of mistake, through the real playbooks/deploy.yml: a module rule, a reference between
+# resources, a value's type, a reserved tag, a schedule, and what only AWS can tell (a subnet, the region, the owner).
 DEPLOY_CASES = [
-    ("queue-environment-not-in-model", jq(compute_environments=["nope"]), ["batch_job_queues", "nope"]),
-    ("timeout-below-60", jd(timeout=30), ["timeout", "60"]),
-    ("malformed-cron", schedule(schedule_expression="cron(0 4 * *)"), ["schedule_expression", "cron"]),
+    (
+        "environment-min-vcpus-negative",
+        ce_model(min_vcpus=-2),
+        ["batch_compute_environments\\[ce\\].min_vcpus: must be at least 0 \\(got -2\\)"],
+    ),
+    (
+        "queue-environment-not-in-model",
+        jq(compute_environments=["nope"]),
+        ["batch_job_queues\\[jq\\].compute_environments: nope not in"],
+    ),
+    (
+        "job-definition-keep-revisions-0",
+        jd(keep_revisions=0),
+        ["batch_job_definitions\\[jd\\].keep_revisions: must be at least 1"],
+    ),
+    (
+        "cron-minute-61",
+        schedule(schedule_expression="cron(61 4 * * ? *)"),
+        ["schedule_expression: cron\\(\\) minutes field: 61"],
+    ),
+    (
+        "secret-value-a-dict",
+        {"secrets_secrets": [{"name": "MY_SECRET", "value": {"password": "pr00f-dict"}}]},
+        ["secrets_secrets\\[MY_SECRET\\].value: must be a string", "^(?!.*pr00f-dict)"],
+    ),
+    (
+        "tag-overrides-membership",
+        {"stack_tags": {"ondemand:stack": "someone-else"}},
+        ["stack_tags.ondemand:stack: tag keys starting with ondemand:"],
+    ),
+    (
+        "subnet-does-not-exist",
+        {"batch_subnets": ["subnet-00000000000000000"], "batch_security_group_ids": []},
+        ["batch_subnets: subnet subnet-00000000000000000 does not exist"],
+    ),
+    (
+        "region-does-not-exist",
+        {"stack_region": "eu-west-9"},
+        ["stack_region: is not a region of the account's partition \\(got 'eu-west-9'\\)"],
+    ),
 ]
 
 
@@ -580,23 +591,47 @@ def test_deploy_with_a_bad_model_writes_nothing(aws, tmp_path, case_id, variable
     stats = aws.stats()
     assert result.rc != 0, f"{case_id}: the deploy succeeded"
     failed = [
-        f"{t['task']['name']}: {failure_message(h)}"
-        for t in result.tasks()
-        for h in t["hosts"].values()
-        if h.get("failed")
+        (t["task"]["name"], failure_message(h)) for t in result.tasks() for h in t["hosts"].values() if h.get("failed")
     ]
-    assert failed, result.stderr[-2000:]
-    problem = check_message(case_id, failed[-1], expectations)
-    assert writes(stats) == {}, (
-        f"{case_id}: write calls before the failure: {writes(stats)} (failed at {failed[-1][:300]})"
-    )
+    assert [name for name, _msg in failed] == [
+        "Compile the stack plan (every rule checked, what exists read; nothing written)"
+    ], failed
+    assert writes(stats) == {}, f"{case_id}: write calls before the failure: {writes(stats)}"
     assert normalise(account_state(aws)) == before, f"{case_id}: something was half-created"
+    problem = check_message(case_id, failed[0][1], expectations)
     assert problem is None, problem
+
+
+def test_a_deploy_refuses_another_stacks_resource_and_an_untagged_one_before_any_write(aws, tmp_path):
+    """Ownership is read from AWS by the plan: nothing of another stack is touched, nothing adopted unasked."""
+    secrets, batch = aws.client("secretsmanager"), aws.client("batch")
+    secrets.create_secret(
+        Name="/local-carbon/MY_SECRET",
+        SecretString="theirs",
+        Tags=[{"Key": "ondemand:stack", "Value": "staging-carbon"}],
+    )
+    aws.client("logs").create_log_group(logGroupName="/aws/batch/local-carbon")
+    before = normalise(account_state(aws))
+    aws.reset_stats()
+    result = stack_playbook(aws, "deploy", tmp_path)
+    assert result.rc != 0
+    message = failure_message(
+        result.task("Compile the stack plan (every rule checked, what exists read; nothing written)")
+    )
+    assert "secrets_secrets[MY_SECRET]: secret /local-carbon/MY_SECRET belongs to stack 'staging-carbon'" in message
+    assert (
+        "batch_log_group_name: log group /aws/batch/local-carbon exists and is not tagged as a member of any stack"
+        in message
+    )
+    assert writes(aws.stats()) == {}
+    assert normalise(account_state(aws)) == before
+    assert secrets.get_secret_value(SecretId="/local-carbon/MY_SECRET")["SecretString"] == "theirs"
+    del batch
 
 
 def test_catalog_covers_the_issue_list():
     """The issue's list, each by at least one case (ids above)."""
-    ids = {c[0] for c in MODULE_CASES} | {c[0] for c in MODEL_CASES}
+    ids = {c[0] for c in MODULE_CASES} | {c[0] for c in MODEL_CASES} | {c[0] for c in DEPLOY_CASES}
     required = [
         "min-gt-max",
         "ec2-and-fargate",

@@ -1,0 +1,210 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ondemand.batch project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the roles hand to the modules, once the plan knows what exists: the deletions (prune, destroy) and,
+in check mode, the changes the plan predicts itself where a module cannot (a policy on a role that does not
+exist yet, a topic that does not exist yet, the retention of an existing log group)."""
+
+from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.planner import MEMBERSHIP_TAG
+
+# Which role's prune setting (iam_prune, ... or -e prune=true) removes the orphans of a kind.
+ROLE_OF_KIND = {
+    "iam_role": "iam",
+    "secret": "secrets",
+    "compute_environment": "batch",
+    "job_queue": "batch",
+    "scheduling_policy": "batch",
+    "job_definition": "batch",
+    "log_group": "batch",
+    "schedule": "eventbridge",
+    "alert_rule": "eventbridge",
+    "alert_topic": "eventbridge",
+}
+
+
+def _exists(refreshed, kind, name):
+    return (refreshed["found"].get(kind) or {}).get(name) is not None
+
+
+def _ours(refreshed, kind, name, stack, adopt):
+    """A resource the stack may delete: it carries the stack's tag (untagged ones only when adopting)."""
+    info = (refreshed["found"].get(kind) or {}).get(name)
+    if info is None:
+        return False
+    tags = info.get("tags")
+    if tags is None:  # Scheduler schedules carry no tags: the model's own are deleted, as the README says
+        return True
+    owner = tags.get(MEMBERSHIP_TAG)
+    return owner == stack or (owner is None and adopt)
+
+
+def prepare(plan, refreshed, check_mode=False):
+    """Add ``delete`` lists, ``predicted`` changes, ``not_removed`` and ``warnings`` to the plan."""
+    plan["predicted"] = []
+    plan["warnings"] = []
+    plan["not_removed"] = []
+    if plan["state"] == "absent":
+        _destroy(plan, refreshed)
+    else:
+        _deploy(plan, refreshed, check_mode)
+    return plan
+
+
+def _deploy(plan, refreshed, check_mode):
+    orphans = plan["orphans"]
+    prune = plan["options"]["prune"]
+    kept = {kind: names for kind, names in orphans.items() if names and not prune[ROLE_OF_KIND[kind]]}
+    if kept:
+        described = "; ".join(f"{kind.replace('_', ' ')}: {', '.join(names)}" for kind, names in sorted(kept.items()))
+        plan["warnings"].append(
+            f"Tagged as members of stack {plan['stack']['name']} but not in the model "
+            f"(deploy with -e prune=true to remove): {described}"
+        )
+    take = {kind: (names if prune[ROLE_OF_KIND[kind]] else []) for kind, names in orphans.items()}
+    absent_secrets = [
+        {"secret_name": s["secret_name"], "recovery_window_days": s["recovery_window_days"]}
+        for s in plan["secrets"]["absent"]
+        if _ours(refreshed, "secret", s["secret_name"], plan["stack"]["name"], plan["options"]["adopt"])
+    ]
+    window = plan["secrets"]["default_recovery_window_days"]
+    plan["secrets"]["delete"] = absent_secrets + [
+        {"secret_name": n, "recovery_window_days": window} for n in take["secret"]
+    ]
+    plan["iam"]["delete_roles"] = take["iam_role"]
+    plan["iam"]["delete_instance_profiles"] = take["iam_role"]
+    plan["batch"]["delete"] = {
+        "job_queues": take["job_queue"],
+        "scheduling_policies": take["scheduling_policy"],
+        "compute_environments": take["compute_environment"],
+        "job_definitions": take["job_definition"],
+        "log_groups": take["log_group"],
+    }
+    eventbridge = plan["eventbridge"]
+    schedules = [s for s in eventbridge["absent_schedules"] if _exists(refreshed, "schedule", s["name"])]
+    schedules += [{"name": n, "backend": "events", "state": "absent"} for n in take["schedule"]]
+    alert_rules, topics = list(take["alert_rule"]), list(take["alert_topic"])
+    if eventbridge["alerts"] is None:  # alerts switched off: the model's rule and topic go
+        if _ours(refreshed, "alert_rule", eventbridge["alerts_rule_name"], plan["stack"]["name"], False):
+            alert_rules.append(eventbridge["alerts_rule_name"])
+        if _ours(refreshed, "alert_topic", eventbridge["alerts_topic_name"], plan["stack"]["name"], False):
+            topics.append(eventbridge["alerts_topic_name"])
+    eventbridge["delete"] = {
+        "schedules": schedules,
+        "alert_rules": sorted(set(alert_rules)),
+        "topics": sorted(set(topics)),
+    }
+    # Check mode: what a module cannot predict without failing, the plan predicts.
+    policies, predicted = [], []
+    existing_roles = refreshed["found"].get("iam_role") or {}
+    for policy in plan["iam"]["policies"]:
+        if check_mode and existing_roles.get(policy["iam_name"]) is None:
+            if policy["state"] == "present":
+                predicted.append(
+                    {
+                        "kind": "iam_policy",
+                        "name": f"{policy['iam_name']}/{policy['policy_name']}",
+                        "action": "create",
+                        "changed_fields": [],
+                    }
+                )
+            continue
+        policies.append(policy)
+    plan["iam"]["policies"] = policies
+    log_group = plan["batch"]["log_group"]
+    current = (refreshed["found"].get("log_group") or {}).get(log_group["log_group_name"])
+    log_group["run_retention"] = log_group["retention"]
+    if check_mode and current is not None and current.get("retention") != log_group["retention"]:
+        # amazon.aws.cloudwatchlogs_log_group sets the retention even in check mode: it is left out, and predicted.
+        log_group["run_retention"] = None
+        predicted.append(
+            {
+                "kind": "log_group",
+                "name": log_group["log_group_name"],
+                "action": "update",
+                "changed_fields": ["retention"],
+            }
+        )
+    alerts = eventbridge["alerts"]
+    # community.aws.sns_topic fails in check mode on a topic that does not exist and has a policy.
+    if alerts is not None and check_mode and not _exists(refreshed, "alert_topic", alerts["topic"]["name"]):
+        eventbridge["alert_topics"] = []
+        predicted.append(
+            {"kind": "alert_topic", "name": alerts["topic"]["name"], "action": "create", "changed_fields": []}
+        )
+    plan["predicted"] = predicted
+
+
+def _destroy(plan, refreshed):
+    """Everything of the model that is the stack's, and everything tagged as the stack's, in reverse order."""
+    stack, adopt = plan["stack"]["name"], plan["options"]["adopt"]
+    orphans = plan["orphans"]
+
+    def owned(kind, names):
+        keep = []
+        for name in names:
+            if _ours(refreshed, kind, name, stack, adopt):
+                keep.append(name)
+            elif _exists(refreshed, kind, name):
+                plan["not_removed"].append({"kind": kind, "name": name, "reason": _owner_reason(refreshed, kind, name)})
+        return keep
+
+    eventbridge = plan["eventbridge"]
+    model_schedules = eventbridge["schedules"] + eventbridge["absent_schedules"]
+    schedules = [
+        {"name": s["name"], "backend": s["backend"], "state": "absent"}
+        for s in model_schedules
+        if s["name"] in owned("schedule", [s["name"]])
+    ]
+    schedules += [
+        {"name": n, "backend": "events", "state": "absent"}
+        for n in orphans["schedule"]
+        if n not in {s["name"] for s in schedules}
+    ]
+    eventbridge["delete"] = {
+        "schedules": schedules,
+        "alert_rules": sorted(set(owned("alert_rule", [eventbridge["alerts_rule_name"]]) + orphans["alert_rule"])),
+        "topics": sorted(set(owned("alert_topic", [eventbridge["alerts_topic_name"]]) + orphans["alert_topic"])),
+    }
+    batch = plan["batch"]
+    batch["delete"] = {
+        "job_queues": sorted(set(owned("job_queue", [p["name"] for p in batch["job_queues"]]) + orphans["job_queue"])),
+        "scheduling_policies": sorted(
+            set(
+                owned("scheduling_policy", [p["name"] for p in batch["scheduling_policies"]])
+                + orphans["scheduling_policy"]
+            )
+        ),
+        "compute_environments": sorted(
+            set(
+                owned("compute_environment", [p["name"] for p in batch["compute_environments"]])
+                + orphans["compute_environment"]
+            )
+        ),
+        "job_definitions": sorted(
+            set(owned("job_definition", [p["name"] for p in batch["job_definitions"]]) + orphans["job_definition"])
+        ),
+        "log_groups": sorted(set(owned("log_group", [batch["log_group"]["log_group_name"]]) + orphans["log_group"])),
+    }
+    secrets = plan["secrets"]
+    window = secrets["default_recovery_window_days"]
+    deletes = [
+        {"secret_name": s["secret_name"], "recovery_window_days": s["recovery_window_days"]}
+        for s in secrets["secrets"] + secrets["absent"]
+        if s["secret_name"] in owned("secret", [s["secret_name"]])
+    ]
+    known = {d["secret_name"] for d in deletes}
+    deletes += [{"secret_name": n, "recovery_window_days": window} for n in orphans["secret"] if n not in known]
+    secrets["delete"] = deletes
+    iam = plan["iam"]
+    roles = owned("iam_role", [r["name"] for r in iam["roles"]])
+    profiles = owned("iam_instance_profile", [p["name"] for p in iam["instance_profiles"]])
+    iam["delete_roles"] = sorted(set(roles + orphans["iam_role"]))
+    iam["delete_instance_profiles"] = sorted(set(profiles + orphans["iam_role"]))
+
+
+def _owner_reason(refreshed, kind, name):
+    tags = ((refreshed["found"].get(kind) or {}).get(name) or {}).get("tags") or {}
+    owner = tags.get(MEMBERSHIP_TAG)
+    if owner:
+        return f"belongs to stack {owner}"
+    return "is not tagged as a member of this stack (destroy with -e adopt=true to remove it anyway)"
