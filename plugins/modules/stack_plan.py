@@ -22,9 +22,9 @@ description:
     that a default VPC exists), that ARNs given in the inventory are in the partition, account and region AWS
     requires - and reads which of the stack's resources exist and who owns them (the C(ondemand:stack) tag). A
     resource of another stack is refused; an untagged one is refused unless adopted (C(-e adopt=true), or
-    C(adopt: true) on the entry).
-  - Every problem is reported at once, sorted by inventory path, as C(path: rule (got value)), and the task fails
-    before any write call. Secret values are read raw (never templated) and never shown.
+    C(adopt=true) on the entry).
+  - "Every problem is reported at once, sorted by inventory path, as C(path: rule (got value)), and the task fails
+    before any write call. Secret values are read raw (never templated) and never shown."
   - The plan holds no secret value. It is returned as the fact C(stack_plan).
 author:
   - ondemand.batch contributors (@ondemand)
@@ -49,7 +49,7 @@ options:
   read_aws:
     description:
       - Make the read-only AWS step. V(false) compiles the model without any AWS call (the account is then
-        C(000000000000) and nothing is known to exist): for validating an inventory offline.
+        C(000000000000) and nothing is known to exist), to validate an inventory offline.
     type: bool
     default: true
 notes:
@@ -121,7 +121,7 @@ stack_plan:
       type: dict
       returned: when AWS was read
 problems:
-  description: Every problem of the model, C(path: rule), sorted by path.
+  description: "Every problem of the model, C(path: rule), sorted by path."
   returned: failure
   type: list
   elements: str

@@ -41,6 +41,7 @@ KIND_LABELS = {
     "schedule": "schedule",
     "alert_topic": "SNS topic",
     "alert_rule": "alert rule",
+    "iam_policy": "IAM inline policy",
 }
 
 

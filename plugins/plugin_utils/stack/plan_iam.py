@@ -1,0 +1,272 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ondemand.batch project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The IAM part of the plan: roles, trust policies, the instance profile, inline policies."""
+
+from ansible_collections.ondemand.batch.plugins.module_utils.compute_environment import EC2_TYPES
+from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_base import (
+    EVENTS_POLICY,
+    IAM_PATH_RE,
+    JOB_ROLE_POLICY,
+    ROLE_NAME_RE,
+    SECRET_ACCESS_POLICY,
+)
+from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.problems import join
+
+
+class IamPart:
+    """A part of ``planner.Planner`` (see the module's docstring)."""
+
+    def iam(self, batch, eventbridge, secrets):
+        m = self.model
+        path = m.get("iam_path") or f"/{self.stack}/"
+        if not IAM_PATH_RE.match(path) or len(path) > 512:
+            self.problems.add(
+                "iam_path",
+                f"must begin and end with '/' and hold printable ASCII characters only, at most 512 (got {path!r})",
+            )
+            path = f"/{self.stack}/"  # names and ARNs go on being checked with the default
+        boundary = m.get("iam_permissions_boundary") or None
+        if boundary:
+            parts = self.check_arn(
+                "iam_permissions_boundary",
+                boundary,
+                "iam",
+                same_region=False,
+                allow_aws_account=True,
+                what="a managed policy ARN",
+            )
+            if parts and not parts["resource"].startswith("policy/"):
+                self.problems.add(
+                    "iam_permissions_boundary",
+                    f"must be a managed policy ARN (arn:...:iam::ACCOUNT:policy/NAME) (got {boundary!r})",
+                )
+        role_arn_prefix = f"arn:{self.partition}:iam::{self.account}:role{path}"
+        managed = f"arn:{self.partition}:iam::aws:policy/service-role"
+        compute_types = [
+            ce["compute_resource_type"] for ce in batch["compute_environments"] if ce.get("compute_resource_type")
+        ]
+        unmanaged = any(ce.get("type") == "UNMANAGED" for ce in batch["compute_environments"])
+        wants = {
+            "batch_service": m.get("iam_batch_service_role_create"),
+            "instance": m.get("iam_instance_role_create"),
+            "spot_fleet": m.get("iam_spot_fleet_role_create"),
+            "events": m.get("iam_events_role_create"),
+        }
+        if wants["batch_service"] is None:
+            wants["batch_service"] = False
+        if wants["instance"] is None:
+            wants["instance"] = any(t in EC2_TYPES for t in compute_types) or unmanaged
+        if wants["spot_fleet"] is None:
+            wants["spot_fleet"] = "SPOT" in compute_types
+        events_targets = eventbridge["scheduled"]
+        if wants["events"] is None:
+            wants["events"] = bool(events_targets["queues"]) and eventbridge["backend"] is not None
+        principal = m.get("iam_events_role_principal") or (
+            "scheduler.amazonaws.com" if eventbridge["backend"] == "scheduler" else "events.amazonaws.com"
+        )
+        names = {
+            "batch_service": f"{self.stack}-batch-service",
+            "instance": f"{self.stack}-ecs-instance",
+            "spot_fleet": f"{self.stack}-spot-fleet",
+            "execution": f"{self.stack}-job-execution",
+            "events": f"{self.stack}-events",
+        }
+        fixed = [
+            (
+                "batch_service",
+                "batch.amazonaws.com",
+                [f"{managed}/AWSBatchServiceRole"],
+                f"AWS Batch service role of stack {self.stack}",
+            ),
+            (
+                "instance",
+                "ec2.amazonaws.com",
+                [f"{managed}/AmazonEC2ContainerServiceforEC2Role"],
+                f"ECS container instance role of the EC2 and SPOT compute environments of stack {self.stack}",
+            ),
+            (
+                "spot_fleet",
+                "spotfleet.amazonaws.com",
+                [f"{managed}/AmazonEC2SpotFleetTaggingRole"],
+                f"Spot Fleet role of the SPOT compute environments of stack {self.stack}",
+            ),
+            (
+                "execution",
+                "ecs-tasks.amazonaws.com",
+                [f"{managed}/AmazonECSTaskExecutionRolePolicy"],
+                f"ECS task execution role of the jobs of stack {self.stack} (image pull, logs, secrets)",
+            ),
+            ("events", principal, [], f"Lets EventBridge submit the scheduled jobs of stack {self.stack}"),
+        ]
+        tags = self.tags("iam", ("iam_tags", m.get("iam_tags")))
+        roles, arns = [], {}
+        for key, service, policies, description in fixed:
+            if key != "execution" and not wants[key]:
+                continue
+            roles.append(self.role(names[key], path, service, policies, description, boundary, tags, key=key))
+            arns[key] = role_arn_prefix + names[key]
+        job_role_arns = {}
+        for entry_path, entry in self.entries("iam_job_roles"):
+            name = f"{self.stack}-job-{entry.get('name')}"
+            role_tags = self.tags(
+                entry_path, ("iam_tags", m.get("iam_tags")), (join(entry_path, "tags"), entry.get("tags"))
+            )
+            for policy_path, policy_arn in (
+                (join(entry_path, f"managed_policies[{i}]"), p)
+                for i, p in enumerate(entry.get("managed_policies") or [])
+            ):
+                self.check_arn(
+                    policy_path,
+                    policy_arn,
+                    "iam",
+                    same_region=False,
+                    allow_aws_account=True,
+                    what="a managed policy ARN",
+                )
+            duration = entry.get("max_session_duration")
+            if duration is not None and not 3600 <= duration <= 43200:
+                self.problems.add(
+                    join(entry_path, "max_session_duration"), f"must be 3600 to 43200 seconds (got {duration})"
+                )
+            role = self.role(
+                name,
+                path,
+                "ecs-tasks.amazonaws.com",
+                entry.get("managed_policies") or [],
+                entry.get("description") or f"Job role {entry.get('name')} of stack {self.stack}",
+                boundary,
+                role_tags,
+                key=f"job:{entry.get('name')}",
+                entry_path=entry_path,
+            )
+            role["max_session_duration"] = duration
+            roles.append(role)
+            job_role_arns[entry.get("name")] = role_arn_prefix + name
+        for role in roles:
+            if not ROLE_NAME_RE.match(role["name"]):
+                self.problems.add(
+                    role["path_in_model"],
+                    f"the role name {role['name']!r} must be 1-64 letters, digits and +=,.@_- (shorten stack_name or "
+                    "the name)",
+                )
+        policies = []
+        # The execution role may read this stack's secrets only; names with "-??????" match exactly the secret
+        # whatever its random suffix (AWS documents this pattern), so the policy is known before the secrets exist.
+        secret_patterns = sorted(s["policy_arn"] for s in secrets["secrets"])
+        kms_keys = sorted(
+            {s["kms_key_id"] for s in secrets["secrets"] if (s.get("kms_key_id") or "").startswith("arn:")}
+        )
+        statements = []
+        if secret_patterns:
+            statements.append(
+                {
+                    "Sid": "ReadStackSecrets",
+                    "Effect": "Allow",
+                    "Action": "secretsmanager:GetSecretValue",
+                    "Resource": secret_patterns,
+                }
+            )
+        if kms_keys:
+            statements.append(
+                {"Sid": "DecryptStackSecrets", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": kms_keys}
+            )
+        policies.append(
+            {
+                "iam_name": names["execution"],
+                "policy_name": SECRET_ACCESS_POLICY,
+                "policy_json": {"Version": "2012-10-17", "Statement": statements} if statements else None,
+                "state": "present" if statements else "absent",
+            }
+        )
+        if wants["events"]:
+            batch_arn = self.arn("batch", "")[:-1]
+            resources = [f"{batch_arn}:job/*"]
+            resources += [f"{batch_arn}:job-queue/{self.prefix}{q}" for q in events_targets["queues"]]
+            resources += [f"{batch_arn}:job-definition/{self.prefix}{d}" for d in events_targets["definitions"]]
+            resources += [f"{batch_arn}:job-definition/{self.prefix}{d}:*" for d in events_targets["definitions"]]
+            policies.append(
+                {
+                    "iam_name": names["events"],
+                    "policy_name": EVENTS_POLICY,
+                    "policy_json": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "SubmitStackJobs",
+                                "Effect": "Allow",
+                                "Action": "batch:SubmitJob",
+                                "Resource": resources,
+                            }
+                        ],
+                    },
+                    "state": "present",
+                }
+            )
+        for _entry_path, entry in self.entries("iam_job_roles"):
+            policy = entry.get("policy")
+            policies.append(
+                {
+                    "iam_name": f"{self.stack}-job-{entry.get('name')}",
+                    "policy_name": JOB_ROLE_POLICY,
+                    "policy_json": policy,
+                    "state": "present" if policy else "absent",
+                }
+            )
+        profiles = []
+        if wants["instance"]:
+            profiles.append(
+                {"name": names["instance"], "path": path, "role": names["instance"], "tags": tags, "state": "present"}
+            )
+        instance_profile_arn = (
+            f"arn:{self.partition}:iam::{self.account}:instance-profile{path}{names['instance']}"
+            if wants["instance"]
+            else None
+        )
+        return {
+            "path": path,
+            "propagation_seconds": m.get("iam_propagation_seconds")
+            if m.get("iam_propagation_seconds") is not None
+            else 10,
+            "roles": roles,
+            "instance_profiles": profiles,
+            "policies": policies,
+            "delete_roles": [],
+            "delete_instance_profiles": [],
+            "arns": {
+                "batch_service_role": arns.get("batch_service"),
+                "instance_role": arns.get("instance"),
+                "instance_profile": instance_profile_arn,
+                "spot_fleet_role": arns.get("spot_fleet"),
+                "execution_role": arns["execution"],
+                "events_role": arns.get("events"),
+                "job_roles": job_role_arns,
+            },
+            # Every role name the model can produce (destroy removes them whatever the model says today).
+            "all_role_names": sorted(
+                {*names.values(), *(f"{self.stack}-job-{e.get('name')}" for _p, e in self.entries("iam_job_roles"))}
+            ),
+        }
+
+    def role(self, name, path, service, managed_policies, description, boundary, tags, key, entry_path=None):
+        return {
+            "key": key,
+            "name": name,
+            "path": path,
+            "description": description,
+            "assume_role_policy_document": self.trust_policy(service),
+            "managed_policies": list(managed_policies),
+            "boundary": boundary,
+            "max_session_duration": None,
+            "tags": tags,
+            "path_in_model": entry_path or "iam_path",
+        }
+
+    def trust_policy(self, service):
+        statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+        # EventBridge Scheduler sends aws:SourceAccount: the role cannot be used for another account's schedules.
+        if service == "scheduler.amazonaws.com":
+            statement["Condition"] = {"StringEquals": {"aws:SourceAccount": self.account}}
+        return {"Version": "2012-10-17", "Statement": [statement]}
+
+    # ------------------------------------------------------------------------------------------ secrets
