@@ -22,6 +22,8 @@ from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.problems impo
 ROLES = ("iam", "secrets", "batch", "eventbridge")
 MEMBERSHIP_TAG = "ondemand:stack"
 COMPONENT_TAG = "ondemand:component"
+# The region of a stack's IAM roles and instance profile: IAM is global, a stack is regional.
+REGION_TAG = "ondemand:region"
 # Tag keys the collection relies on; a model may not set them.
 RESERVED_TAG_PREFIXES = ("ondemand:", "ondemand.batch:", "aws:")
 
@@ -85,6 +87,29 @@ class SecretValue:
 
     def __repr__(self):
         return "SecretValue(hidden)"
+
+
+# IAM is global: its resources are a stack's only in the stack's region (the ondemand:region tag).
+GLOBAL_KINDS = ("iam_role", "iam_instance_profile")
+
+
+def ownership(info, kind, stack, region):
+    """Who owns an existing resource: ("ours" | "other" | "untagged" | "unknown", a description of the owner).
+
+    "unknown" is a resource that cannot carry tags (EventBridge Scheduler schedules): the model's own name decides.
+    """
+    tags = info.get("tags")
+    if tags is None:
+        return "unknown", None
+    owner = tags.get(MEMBERSHIP_TAG)
+    if not owner:
+        return "untagged", None
+    if owner != stack:
+        return "other", f"stack {owner!r} (tag {MEMBERSHIP_TAG}={owner})"
+    home = tags.get(REGION_TAG)
+    if kind in GLOBAL_KINDS and home and home != region:
+        return "other", f"stack {owner!r} in {home} (tag {REGION_TAG}={home})"
+    return "ours", None
 
 
 def arn_parts(value):

@@ -8,6 +8,7 @@ from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_base imp
     EVENTS_POLICY,
     IAM_PATH_RE,
     JOB_ROLE_POLICY,
+    REGION_TAG,
     ROLE_NAME_RE,
     SECRET_ACCESS_POLICY,
 )
@@ -65,13 +66,25 @@ class IamPart:
         principal = m.get("iam_events_role_principal") or (
             "scheduler.amazonaws.com" if eventbridge["backend"] == "scheduler" else "events.amazonaws.com"
         )
+        # IAM is global: names (and the ondemand:region tag) keep one stack's roles apart from the same stack_name
+        # deployed in another region (iam_name_prefix); iam_role_names takes existing roles' names (migration).
+        prefix = m.get("iam_name_prefix") or self.stack
         names = {
-            "batch_service": f"{self.stack}-batch-service",
-            "instance": f"{self.stack}-ecs-instance",
-            "spot_fleet": f"{self.stack}-spot-fleet",
-            "execution": f"{self.stack}-job-execution",
-            "events": f"{self.stack}-events",
+            "batch_service": f"{prefix}-batch-service",
+            "instance": f"{prefix}-ecs-instance",
+            "spot_fleet": f"{prefix}-spot-fleet",
+            "execution": f"{prefix}-job-execution",
+            "events": f"{prefix}-events",
         }
+        overrides = m.get("iam_role_names") or {}
+        for key, value in overrides.items():
+            if key not in names:
+                self.problems.add(
+                    join("iam_role_names", str(key)), f"is not a role of the stack (known: {', '.join(sorted(names))})"
+                )
+            elif value:
+                names[key] = str(value)
+        self.iam_job_role_prefix = f"{prefix}-job-"
         fixed = [
             (
                 "batch_service",
@@ -99,7 +112,7 @@ class IamPart:
             ),
             ("events", principal, [], f"Lets EventBridge submit the scheduled jobs of stack {self.stack}"),
         ]
-        tags = self.tags("iam", ("iam_tags", m.get("iam_tags")))
+        tags = {**self.tags("iam", ("iam_tags", m.get("iam_tags"))), REGION_TAG: self.region}
         roles, arns = [], {}
         for key, service, policies, description in fixed:
             if key != "execution" and not wants[key]:
@@ -108,10 +121,11 @@ class IamPart:
             arns[key] = role_arn_prefix + names[key]
         job_role_arns = {}
         for entry_path, entry in self.entries("iam_job_roles"):
-            name = f"{self.stack}-job-{entry.get('name')}"
-            role_tags = self.tags(
-                entry_path, ("iam_tags", m.get("iam_tags")), (join(entry_path, "tags"), entry.get("tags"))
-            )
+            name = f"{self.iam_job_role_prefix}{entry.get('name')}"
+            role_tags = {
+                **self.tags(entry_path, ("iam_tags", m.get("iam_tags")), (join(entry_path, "tags"), entry.get("tags"))),
+                REGION_TAG: self.region,
+            }
             for policy_path, policy_arn in (
                 (join(entry_path, f"managed_policies[{i}]"), p)
                 for i, p in enumerate(entry.get("managed_policies") or [])
@@ -207,7 +221,7 @@ class IamPart:
             policy = entry.get("policy")
             policies.append(
                 {
-                    "iam_name": f"{self.stack}-job-{entry.get('name')}",
+                    "iam_name": f"{self.iam_job_role_prefix}{entry.get('name')}",
                     "policy_name": JOB_ROLE_POLICY,
                     "policy_json": policy,
                     "state": "present" if policy else "absent",
@@ -225,6 +239,7 @@ class IamPart:
         )
         return {
             "path": path,
+            "name_prefix": prefix,
             "propagation_seconds": m.get("iam_propagation_seconds")
             if m.get("iam_propagation_seconds") is not None
             else 10,
@@ -244,7 +259,10 @@ class IamPart:
             },
             # Every role name the model can produce (destroy removes them whatever the model says today).
             "all_role_names": sorted(
-                {*names.values(), *(f"{self.stack}-job-{e.get('name')}" for _p, e in self.entries("iam_job_roles"))}
+                {
+                    *names.values(),
+                    *(f"{self.iam_job_role_prefix}{e.get('name')}" for _p, e in self.entries("iam_job_roles")),
+                }
             ),
         }
 
@@ -263,10 +281,24 @@ class IamPart:
         }
 
     def trust_policy(self, service):
+        """The role's trust policy, with the confused-deputy conditions the service documents.
+
+        Batch, ECS tasks, EventBridge and EventBridge Scheduler send ``aws:SourceAccount`` and ``aws:SourceArn`` when
+        they assume a role: only this account's (and, for rules and schedules, this stack's) resources may use it.
+        EC2 and Spot Fleet send neither, so their roles have no condition.
+        """
         statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
-        # EventBridge Scheduler sends aws:SourceAccount: the role cannot be used for another account's schedules.
-        if service == "scheduler.amazonaws.com":
-            statement["Condition"] = {"StringEquals": {"aws:SourceAccount": self.account}}
+        source = {
+            "batch.amazonaws.com": self.arn("batch", "*"),
+            "ecs-tasks.amazonaws.com": self.arn("ecs", "*"),
+            "events.amazonaws.com": self.arn("events", f"rule/{self.prefix}*"),
+            "scheduler.amazonaws.com": self.arn("scheduler", f"schedule/default/{self.prefix}*"),
+        }.get(service)
+        if source:
+            statement["Condition"] = {
+                "StringEquals": {"aws:SourceAccount": self.account},
+                "ArnLike": {"aws:SourceArn": source},
+            }
         return {"Version": "2012-10-17", "Statement": [statement]}
 
     # ------------------------------------------------------------------------------------------ secrets

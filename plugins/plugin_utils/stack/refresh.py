@@ -11,7 +11,12 @@ resources tagged as the stack's that the model no longer has, and check-mode pre
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.planner import MEMBERSHIP_TAG, arn_parts
+from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_base import (
+    GLOBAL_KINDS,
+    MEMBERSHIP_TAG,
+    arn_parts,
+    ownership,
+)
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.problems import item_path
 
 try:
@@ -294,7 +299,9 @@ class AwsReader:
         # Roles under the stack's path that the model does not name: read one by one for their tags
         # (ListRoles returns none).
         wanted = {r["name"] for r in plan["iam"]["roles"]}
-        extra = [n for n in listed["roles_under_path"] if n not in wanted]
+        # Only names this stack could have made can be its roles (a path such as "/" holds the whole account's).
+        prefixes = tuple({f"{plan['iam']['name_prefix']}-", f"{plan['stack']['name']}-"})
+        extra = [n for n in listed["roles_under_path"] if n not in wanted and n.startswith(prefixes)]
         listed["roles_under_path"] = self.parallel({n: lambda n=n: self.role(n) for n in extra}) if extra else {}
         return {"found": found, "listed": listed}
 
@@ -509,19 +516,26 @@ def apply_refresh(plan, refreshed, problems):
         resource["action_hint"] = "create"
         if current is not None:
             resource["arn"] = current.get("arn") or resource["arn"]
-            owner = (current.get("tags") or {}).get(MEMBERSHIP_TAG) if current.get("tags") is not None else stack
+            owned, owner = ownership(current, resource["kind"], stack, plan["stack"]["region"])
             label = f"{KIND_LABELS[resource['kind']]} {resource['name']}"
-            if owner == stack:
+            if owned in ("ours", "unknown"):
                 resource["action_hint"] = "update"
-            elif owner:
-                problems.add(
-                    resource["path"],
-                    f"{label} belongs to stack {owner!r} (tag {MEMBERSHIP_TAG}={owner}): a stack never changes "
-                    "another stack's resources; give this one another name",
-                )
+            elif owned == "other":
+                hint = ""
+                if resource["kind"] in GLOBAL_KINDS and owner.startswith(f"stack {stack!r}"):
+                    hint = (
+                        ": IAM is global, so one stack_name in two regions would share its roles; give this region its "
+                        "own iam_name_prefix (for example "
+                        f"{stack}-{plan['stack']['region']}) or its own stack_name"
+                    )
+                else:
+                    hint = ": a stack never changes another stack's resources; give this one another name"
+                problems.add(resource["path"], f"{label} belongs to {owner}{hint}")
                 resource["action_hint"] = "refused"
             elif adopt or resource["adopt"] or resource["path"] in adopt_paths:
                 resource["action_hint"] = "adopt"
+            elif plan["state"] == "absent":
+                resource["action_hint"] = "keep"  # a destroy leaves what is not the stack's (listed as not removed)
             else:
                 problems.add(
                     resource["path"],
@@ -563,8 +577,8 @@ def orphans(plan, listed, batch_listing):
     """Resources tagged as members of the stack that the model does not have, by kind (full names)."""
     stack = plan["stack"]["name"]
 
-    def ours(info):
-        return (info.get("tags") or {}).get(MEMBERSHIP_TAG) == stack
+    def ours(info, kind=None):
+        return ownership(info, kind, stack, plan["stack"]["region"])[0] == "ours"
 
     wanted = {
         "compute_environment": {p["name"] for p in plan["batch"]["compute_environments"]},
@@ -605,5 +619,7 @@ def orphans(plan, listed, batch_listing):
                 out["alert_rule"].append(name)
         elif service == "sns" and resource != eventbridge["alerts_topic_name"]:
             out["alert_topic"].append(resource)
-    out["iam_role"] = sorted(n for n, info in (listed.get("roles_under_path") or {}).items() if info and ours(info))
+    out["iam_role"] = sorted(
+        n for n, info in (listed.get("roles_under_path") or {}).items() if info and ours(info, "iam_role")
+    )
     return {kind: sorted(set(names)) for kind, names in out.items()}

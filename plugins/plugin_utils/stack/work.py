@@ -5,7 +5,7 @@
 in check mode, the changes the plan predicts itself where a module cannot (a policy on a role that does not
 exist yet, a topic that does not exist yet, the retention of an existing log group)."""
 
-from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.planner import MEMBERSHIP_TAG
+from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_base import ownership
 
 # Which role's prune setting (iam_prune, ... or -e prune=true) removes the orphans of a kind.
 ROLE_OF_KIND = {
@@ -26,16 +26,13 @@ def _exists(refreshed, kind, name):
     return (refreshed["found"].get(kind) or {}).get(name) is not None
 
 
-def _ours(refreshed, kind, name, stack, adopt):
-    """A resource the stack may delete: it carries the stack's tag (untagged ones only when adopting)."""
+def _ours(refreshed, kind, name, stack, adopt, region):
+    """A resource the stack may delete: its own (untagged ones only when adopting)."""
     info = (refreshed["found"].get(kind) or {}).get(name)
     if info is None:
         return False
-    tags = info.get("tags")
-    if tags is None:  # Scheduler schedules carry no tags: the model's own are deleted, as the README says
-        return True
-    owner = tags.get(MEMBERSHIP_TAG)
-    return owner == stack or (owner is None and adopt)
+    owned, _owner = ownership(info, kind, stack, region)
+    return owned in ("ours", "unknown") or (owned == "untagged" and adopt)
 
 
 def prepare(plan, refreshed, check_mode=False):
@@ -51,6 +48,7 @@ def prepare(plan, refreshed, check_mode=False):
 
 
 def _deploy(plan, refreshed, check_mode):
+    region = plan["stack"]["region"]
     orphans = plan["orphans"]
     prune = plan["options"]["prune"]
     kept = {kind: names for kind, names in orphans.items() if names and not prune[ROLE_OF_KIND[kind]]}
@@ -64,7 +62,7 @@ def _deploy(plan, refreshed, check_mode):
     absent_secrets = [
         {"secret_name": s["secret_name"], "recovery_window_days": s["recovery_window_days"]}
         for s in plan["secrets"]["absent"]
-        if _ours(refreshed, "secret", s["secret_name"], plan["stack"]["name"], plan["options"]["adopt"])
+        if _ours(refreshed, "secret", s["secret_name"], plan["stack"]["name"], plan["options"]["adopt"], region)
     ]
     window = plan["secrets"]["default_recovery_window_days"]
     plan["secrets"]["delete"] = absent_secrets + [
@@ -84,9 +82,9 @@ def _deploy(plan, refreshed, check_mode):
     schedules += [{"name": n, "backend": "events", "state": "absent"} for n in take["schedule"]]
     alert_rules, topics = list(take["alert_rule"]), list(take["alert_topic"])
     if eventbridge["alerts"] is None:  # alerts switched off: the model's rule and topic go
-        if _ours(refreshed, "alert_rule", eventbridge["alerts_rule_name"], plan["stack"]["name"], False):
+        if _ours(refreshed, "alert_rule", eventbridge["alerts_rule_name"], plan["stack"]["name"], False, region):
             alert_rules.append(eventbridge["alerts_rule_name"])
-        if _ours(refreshed, "alert_topic", eventbridge["alerts_topic_name"], plan["stack"]["name"], False):
+        if _ours(refreshed, "alert_topic", eventbridge["alerts_topic_name"], plan["stack"]["name"], False, region):
             topics.append(eventbridge["alerts_topic_name"])
     eventbridge["delete"] = {
         "schedules": schedules,
@@ -142,10 +140,16 @@ def _destroy(plan, refreshed):
     def owned(kind, names):
         keep = []
         for name in names:
-            if _ours(refreshed, kind, name, stack, adopt):
+            if _ours(refreshed, kind, name, stack, adopt, plan["stack"]["region"]):
                 keep.append(name)
             elif _exists(refreshed, kind, name):
-                plan["not_removed"].append({"kind": kind, "name": name, "reason": _owner_reason(refreshed, kind, name)})
+                plan["not_removed"].append(
+                    {
+                        "kind": kind,
+                        "name": name,
+                        "reason": _owner_reason(refreshed, kind, name, stack, plan["stack"]["region"]),
+                    }
+                )
         return keep
 
     eventbridge = plan["eventbridge"]
@@ -202,9 +206,9 @@ def _destroy(plan, refreshed):
     iam["delete_instance_profiles"] = sorted(set(profiles + orphans["iam_role"]))
 
 
-def _owner_reason(refreshed, kind, name):
-    tags = ((refreshed["found"].get(kind) or {}).get(name) or {}).get("tags") or {}
-    owner = tags.get(MEMBERSHIP_TAG)
-    if owner:
-        return f"belongs to stack {owner}"
+def _owner_reason(refreshed, kind, name, stack, region):
+    info = (refreshed["found"].get(kind) or {}).get(name) or {}
+    owned, owner = ownership(info, kind, stack, region)
+    if owned == "other":
+        return f"belongs to {owner}"
     return "is not tagged as a member of this stack (destroy with -e adopt=true to remove it anyway)"

@@ -296,3 +296,85 @@ def test_check_mode_predicts_a_retention_change_instead_of_making_it():
         BASE, check_mode=False, refreshed=account(**copy.deepcopy({"log_group": refreshed["found"]["log_group"]}))
     )
     assert plan["batch"]["log_group"]["run_retention"] == 7
+
+
+# ------------------------------------------------------------------------------------------------ IAM across regions
+def test_the_stacks_roles_in_another_region_are_refused_with_what_to_set():
+    found = {
+        "iam_role": {f"{STACK}-job-execution": {"arn": "arn:x", "tags": tagged(**{"ondemand:region": "eu-west-1"})}}
+    }
+    _plan, lines = compile_model(dict(BASE, stack_region="eu-central-1"), refreshed=account(**found))
+    assert lines == [
+        f"iam_path: IAM role {STACK}-job-execution belongs to stack '{STACK}' in eu-west-1 (tag "
+        "ondemand:region=eu-west-1): IAM is global, so one stack_name in two regions would share its roles; give this "
+        f"region its own iam_name_prefix (for example {STACK}-eu-central-1) or its own stack_name"
+    ]
+
+
+def test_a_second_region_with_its_own_prefix_has_its_own_roles_and_destroy_leaves_the_first_regions():
+    variables = dict(BASE, stack_region="eu-central-1", iam_name_prefix=f"{STACK}-euc1")
+    plan, lines = compile_model(variables, refreshed=account())
+    assert lines == []
+    assert sorted(r["name"] for r in plan["iam"]["roles"]) == [
+        f"{STACK}-euc1-batch-service",
+        f"{STACK}-euc1-ecs-instance",
+        f"{STACK}-euc1-events",
+        f"{STACK}-euc1-job-execution",
+    ]
+    assert all(r["tags"]["ondemand:region"] == "eu-central-1" for r in plan["iam"]["roles"])
+    first_region = {f"{STACK}-job-execution": {"arn": "arn:x", "tags": tagged(**{"ondemand:region": "eu-west-1"})}}
+    plan, lines = compile_model(variables, state="absent", refreshed=account(roles_under_path=first_region))
+    assert lines == [] and plan["iam"]["delete_roles"] == []
+
+
+def test_roles_can_take_the_names_of_existing_roles():
+    variables = dict(BASE, iam_role_names={"execution": "helloworld-batch-execution-role"})
+    plan, _lines = compile_model(variables)
+    assert "helloworld-batch-execution-role" in [r["name"] for r in plan["iam"]["roles"]]
+    assert plan["batch"]["job_definitions"][0]["execution_role_arn"].endswith(
+        ":role/local-carbon/helloworld-batch-execution-role"
+    )
+    _plan, lines = compile_model(dict(BASE, iam_role_names={"runner": "x"}))
+    assert lines == [
+        "iam_role_names.runner: is not a role of the stack (known: batch_service, events, execution, instance, spot_fleet)"
+    ]
+
+
+# ------------------------------------------------------------------------------------------------ trust policies
+def test_every_service_trust_policy_has_the_confused_deputy_conditions_the_service_documents():
+    plan, _lines = compile_model(dict(BASE, iam_spot_fleet_role_create=True, iam_job_roles=[{"name": "app"}]))
+    conditions = {
+        r["name"]: r["assume_role_policy_document"]["Statement"][0].get("Condition") for r in plan["iam"]["roles"]
+    }
+    account_only = {"aws:SourceAccount": ACCOUNT}
+    assert conditions == {
+        f"{STACK}-batch-service": {
+            "StringEquals": account_only,
+            "ArnLike": {"aws:SourceArn": f"arn:aws:batch:eu-west-1:{ACCOUNT}:*"},
+        },
+        f"{STACK}-ecs-instance": None,  # EC2 sends neither key
+        f"{STACK}-spot-fleet": None,
+        f"{STACK}-job-execution": {
+            "StringEquals": account_only,
+            "ArnLike": {"aws:SourceArn": f"arn:aws:ecs:eu-west-1:{ACCOUNT}:*"},
+        },
+        f"{STACK}-events": {
+            "StringEquals": account_only,
+            "ArnLike": {"aws:SourceArn": f"arn:aws:events:eu-west-1:{ACCOUNT}:rule/{STACK}-*"},
+        },
+        f"{STACK}-job-app": {
+            "StringEquals": account_only,
+            "ArnLike": {"aws:SourceArn": f"arn:aws:ecs:eu-west-1:{ACCOUNT}:*"},
+        },
+    }
+    plan, _lines = compile_model(dict(BASE, eventbridge_backend="scheduler"))
+    events = next(r for r in plan["iam"]["roles"] if r["name"] == f"{STACK}-events")
+    assert events["assume_role_policy_document"]["Statement"][0] == {
+        "Effect": "Allow",
+        "Principal": {"Service": "scheduler.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": {
+            "StringEquals": account_only,
+            "ArnLike": {"aws:SourceArn": f"arn:aws:scheduler:eu-west-1:{ACCOUNT}:schedule/default/{STACK}-*"},
+        },
+    }
