@@ -360,7 +360,7 @@ class JobQueue(Lifecycle):
         self.state = request.get("state") or "ENABLED"
         self.priority = request["priority"]
         self.scheduling_policy_arn = request.get("schedulingPolicyArn")
-        self.time_limit_actions = request.get("jobStateTimeLimitActions")
+        self.time_limit_actions = check_time_limit_actions(request.get("jobStateTimeLimitActions"))
         self.environments = environments
         self.jobs = []
         self._outcome = None
@@ -403,6 +403,7 @@ class JobQueue(Lifecycle):
         state = request.get("state")
         if state is not None and state not in ("ENABLED", "DISABLED"):
             raise ClientException(f"state {state} must be one of ENABLED | DISABLED")
+        actions = check_time_limit_actions(request.get("jobStateTimeLimitActions"))
         if state is not None:
             self.state = state
         if request.get("priority") is not None:
@@ -411,9 +412,31 @@ class JobQueue(Lifecycle):
             self.environments = environments
         if request.get("schedulingPolicyArn"):
             self.scheduling_policy_arn = request["schedulingPolicyArn"]
-        if request.get("jobStateTimeLimitActions") is not None:
-            self.time_limit_actions = request["jobStateTimeLimitActions"]
+        if actions is not None:
+            self.time_limit_actions = actions
         self._start_transition("UPDATING", self._valid)
+
+
+def check_time_limit_actions(actions):
+    """jobStateTimeLimitActions as the API reference (JobStateTimeLimitAction) allows them, or ClientException."""
+    if actions is None:
+        return None
+    for action in actions:
+        if not action.get("reason"):
+            raise ClientException("jobStateTimeLimitActions.reason must be provided")
+        if action.get("state") != "RUNNABLE":
+            raise ClientException(f"jobStateTimeLimitActions.state {action.get('state')} must be RUNNABLE")
+        if action.get("action") != "CANCEL":
+            raise ClientException(
+                f"jobStateTimeLimitActions.action {action.get('action')} must be CANCEL for a job queue of compute "
+                "environments (TERMINATE is for SAGEMAKER_TRAINING service environments)"
+            )
+        seconds = action.get("maxTimeSeconds")
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or not 600 <= seconds <= 86400:
+            raise ClientException(
+                f"jobStateTimeLimitActions.maxTimeSeconds must be between 600 and 86400 seconds, got {seconds}"
+            )
+    return copy.deepcopy(actions)
 
 
 def check_role_exists(iam, role):

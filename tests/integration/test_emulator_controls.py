@@ -176,7 +176,17 @@ def test_aws_managed_policies_are_loaded(aws):
 def test_config_is_readable_and_changeable_at_runtime(aws):
     status, config = control(aws, "GET", "/_emulator/config")
     assert status == 200
-    assert set(config) == {"latency_ms", "throttle_rate", "error_rate", "seed", "transition_delay", "executor"}
+    assert set(config) == {
+        "latency_ms",
+        "throttle_rate",
+        "error_rate",
+        "seed",
+        "transition_delay",
+        "executor",
+        "capacity",
+        "time_limit_scale",
+        "insufficient_capacity",
+    }
     try:
         status, changed = control(aws, "POST", "/_emulator/config", {"transition_delay": 0.2, "executor": "none"})
         assert status == 200
