@@ -440,7 +440,7 @@ class Scheduler:
         ce = job.ce
         backend = job.backend
         task_id = uuid.uuid4().hex
-        prefix = f"arn:aws:ecs:{backend.region_name}:{backend.account_id}"
+        prefix = f"arn:{backend.partition}:ecs:{backend.region_name}:{backend.account_id}"
         container = {"taskArn": f"{prefix}:task/{ce.ecs_cluster_name}/{task_id}", "networkInterfaces": []}
         if not ce.is_fargate:
             container["containerInstanceArn"] = f"{prefix}:container-instance/{ce.ecs_cluster_name}/{uuid.uuid4().hex}"
