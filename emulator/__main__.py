@@ -38,6 +38,10 @@ CONTROL_FLAGS = {
         "--insufficient-capacity",
         {"metavar": "TYPES", "help": "comma-separated EC2 instance types or families with no capacity"},
     ),
+    "iam_propagation_delay": (
+        "--iam-propagation-delay",
+        {"type": float, "metavar": "SECONDS", "help": "seconds before a new role or instance profile is usable"},
+    ),
 }
 
 

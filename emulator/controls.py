@@ -92,6 +92,7 @@ class Controls:
         "capacity": ("enforce", _choice("capacity", CAPACITY_MODES)),
         "time_limit_scale": (1, _positive),
         "insufficient_capacity": ([], _names),
+        "iam_propagation_delay": (0, _non_negative),
     }
     KEYS = tuple(SPEC)
 

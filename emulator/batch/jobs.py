@@ -21,7 +21,7 @@ import uuid
 
 from moto.batch.utils import make_arn_for_job
 
-from emulator import runtime
+from emulator import iam, runtime
 from emulator.app import STATE_LOCK
 from emulator.batch import placement
 from emulator.batch.executor import LaunchError, LocalProcess, LogTarget, resolve_secrets
@@ -447,6 +447,12 @@ class Scheduler:
         job.current = {"container": container}
         job.timed_out = False
         job.stop_reason = None
+        for key in ("executionRoleArn", "jobRoleArn"):
+            role = job.container_properties.get(key)
+            if role and iam.role_propagating(backend.iam_backend, role):
+                job.current["startedAt"] = now_ms()
+                self._end_attempt(job, reason=iam.ECS_TASK_ROLE.format(arn=role))
+                return
         if runtime.controls.executor == "none":
             self._started(job)
             self._at(job)

@@ -181,7 +181,7 @@ def test_daemon_mode(tmp_path):
     args = ["--host", "127.0.0.1", "--port", str(port), "--daemon", "--pidfile", str(pidfile), "--log-file", str(log)]
     controls = ["--latency-ms", "5", "--throttle-rate", "0.1", "--error-rate", "0.05", "--seed", "3"]
     batch = ["--transition-delay", "0.05", "--executor", "none", "--capacity", "unlimited"]
-    batch += ["--time-limit-scale", "0.01", "--insufficient-capacity", "m5,c4.large"]
+    batch += ["--time-limit-scale", "0.01", "--insufficient-capacity", "m5,c4.large", "--iam-propagation-delay", "2.5"]
     started = run_emulator(*args, *controls, *batch)
     assert started.returncode == 0, started.stderr
     url = f"http://127.0.0.1:{port}"
@@ -200,6 +200,7 @@ def test_daemon_mode(tmp_path):
                 "capacity": "unlimited",
                 "time_limit_scale": 0.01,
                 "insufficient_capacity": ["c4.large", "m5"],
+                "iam_propagation_delay": 2.5,
             }
         reset = urllib.request.Request(
             url + "/_emulator/config",

@@ -186,6 +186,7 @@ def test_config_is_readable_and_changeable_at_runtime(aws):
         "capacity",
         "time_limit_scale",
         "insufficient_capacity",
+        "iam_propagation_delay",
     }
     try:
         status, changed = control(aws, "POST", "/_emulator/config", {"transition_delay": 0.2, "executor": "none"})

@@ -18,6 +18,7 @@ def test_controls_validate_and_report():
         "capacity": "enforce",
         "time_limit_scale": 1,
         "insufficient_capacity": [],
+        "iam_propagation_delay": 0,
     }
     assert controls.update(latency_ms="25", seed="3")["latency_ms"] == 25
     assert controls.update(insufficient_capacity="m5, c4.large,m5")["insufficient_capacity"] == ["c4.large", "m5"]
@@ -32,6 +33,7 @@ def test_controls_validate_and_report():
         {"capacity": "infinite"},
         {"time_limit_scale": 0},
         {"insufficient_capacity": [1]},
+        {"iam_propagation_delay": -1},
         {"unknown": 1},
     ):
         with pytest.raises(ConfigError):
