@@ -107,6 +107,11 @@ class ComputeEnvironment(Lifecycle):
         self.compute_resources = copy.deepcopy(request.get("computeResources")) if self.type == "MANAGED" else None
         self.update_policy = request.get("updatePolicy")
         self.context = request.get("context")
+        # ComputeResourceUpdate only: the API has no such member in CreateComputeEnvironment's ComputeResource nor
+        # in DescribeComputeEnvironments' answer, so it is kept here, outside computeResources.
+        self.update_to_latest_image_version = False
+        if self.compute_resources is not None and "updateToLatestImageVersion" in self.compute_resources:
+            self.update_to_latest_image_version = bool(self.compute_resources.pop("updateToLatestImageVersion"))
         self.uuid = str(uuid.uuid4())
         self.service_role = backend.resolve_service_role(request.get("serviceRole"))
         if self.compute_resources is not None and self.compute_resources.get("type") in EC2_TYPES:
@@ -205,6 +210,8 @@ class ComputeEnvironment(Lifecycle):
             self.service_role = service_role
         if resources is not None:
             self.compute_resources = resources
+            if request["computeResources"].get("updateToLatestImageVersion") is not None:
+                self.update_to_latest_image_version = bool(request["computeResources"]["updateToLatestImageVersion"])
         if request.get("updatePolicy"):
             self.update_policy = {**(self.update_policy or {}), **request["updatePolicy"]}
         if request.get("context") is not None:
