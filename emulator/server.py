@@ -28,11 +28,12 @@ def create_app(controls=None):
     from emulator.batch.install import install
 
     install()
-    from emulator import iam, partitions, tagging
+    from emulator import eventbridge, iam, partitions, tagging
 
     tagging.install()
     partitions.install()
     iam.install()
+    eventbridge.install()
     from moto.core.base_backend import BackendDict
     from moto.core.model_instances import reset_model_data
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
