@@ -151,6 +151,12 @@ class EmulatorBatchBackend(MotoBatchBackend):
         if resources_ is None:
             return None
         if not ce.is_fargate:
+            # The spot fleet request (its role) comes before any instance is launched (with the profile).
+            fleet_role = resources_.get("spotIamFleetRole")
+            if fleet_role:
+                found = iam.find_role(self.iam_backend, fleet_role)
+                if found is None or iam.propagating(found):
+                    return iam.BATCH_SPOT_FLEET_ROLE
             profile = find_instance_profile(self.iam_backend, resources_["instanceRole"])
             if profile is None:
                 return (
@@ -161,11 +167,6 @@ class EmulatorBatchBackend(MotoBatchBackend):
                 return iam.BATCH_INSTANCE_PROFILE.format(profile=resources_["instanceRole"])
             if iam.propagating(profile, iam.ROLE_ADDED):
                 return iam.BATCH_PROFILE_WITHOUT_ROLE.format(arn=profile.arn)
-            fleet_role = resources_.get("spotIamFleetRole")
-            if fleet_role:
-                found = iam.find_role(self.iam_backend, fleet_role)
-                if found is None or iam.propagating(found):
-                    return iam.BATCH_SPOT_FLEET_ROLE
         subnet = missing_subnet(self.ec2_backend, resources_.get("subnets"))
         if subnet:
             return (

@@ -99,10 +99,12 @@ def test_capacity_jobs_wait_for_max_vcpus_then_run(world):
 
     # capacity=unlimited: all three run at once.
     world.emulator.configure(capacity="unlimited")
-    jobs = [world.submit(f"free-{index}", definition, queue="tight") for index in range(3)]
-    for job_id in jobs:
-        world.wait_job(job_id, "RUNNING")
-    assert {job["status"] for job in world.batch.describe_jobs(jobs=jobs)["jobs"]} <= {"RUNNING", "SUCCEEDED"}
+    longer = world.job_definition("long-nap", ["sleep", "3"])
+    jobs = [world.submit(f"free-{index}", longer, queue="tight") for index in range(3)]
+    deadline = time.monotonic() + 20
+    while {job["status"] for job in world.batch.describe_jobs(jobs=jobs)["jobs"]} != {"RUNNING"}:
+        assert time.monotonic() < deadline, world.batch.describe_jobs(jobs=jobs)["jobs"]
+        time.sleep(0.02)
 
 
 def test_time_limit_actions_cancel_the_blocked_head_and_events_are_published(world):
