@@ -34,6 +34,11 @@ def partition_of(region):
     return get_partition(region)
 
 
+def dns_suffix(region):
+    """The domain of AWS endpoints in the region's partition."""
+    return "amazonaws.com.cn" if partition_of(region) == "aws-cn" else "amazonaws.com"
+
+
 def regions_answer(regions, request_region, names=(), all_regions=False, filters=None):
     """The regions DescribeRegions lists: the caller's partition only; without ``AllRegions`` (and without
     ``RegionNames``) only those enabled for the account; then ``Filters`` (endpoint, opt-in-status, region-name)."""

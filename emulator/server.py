@@ -28,8 +28,9 @@ def create_app(controls=None):
     from emulator.batch.install import install
 
     install()
-    from emulator import eventbridge, iam, partitions, tagging
+    from emulator import ecr, eventbridge, iam, partitions, tagging
 
+    ecr.install()
     tagging.install()
     partitions.install()
     iam.install()
