@@ -134,12 +134,17 @@ class AwsReader:
         }
 
     # --- the model's resources and the stack's tagged ones -------------------------------------------------
-    def role(self, name):
-        answer = self._missing_or(lambda: self.client("iam").get_role(RoleName=name))
+    def role(self, name, with_policies=False):
+        iam = self.client("iam")
+        answer = self._missing_or(lambda: iam.get_role(RoleName=name))
         if answer is None:
             return None
         role = answer["Role"]
-        return {"arn": role["Arn"], "tags": _tags_dict(role.get("Tags") or [])}
+        found = {"arn": role["Arn"], "tags": _tags_dict(role.get("Tags") or [])}
+        if with_policies:
+            # Inline policies the model does not have are removed (a role of the stack grants what the model says).
+            found["inline_policies"] = sorted(iam.list_role_policies(RoleName=name).get("PolicyNames", []))
+        return found
 
     def instance_profile(self, name):
         answer = self._missing_or(lambda: self.client("iam").get_instance_profile(InstanceProfileName=name))
@@ -268,7 +273,7 @@ class AwsReader:
         """Everything the plan needs to know about what exists: {kind: {name: info or None}}, plus listings."""
         calls = {}
         for role in plan["iam"]["roles"]:
-            calls[("iam_role", role["name"])] = lambda n=role["name"]: self.role(n)
+            calls[("iam_role", role["name"])] = lambda n=role["name"]: self.role(n, with_policies=True)
         for profile in plan["iam"]["instance_profiles"]:
             calls[("iam_instance_profile", profile["name"])] = lambda n=profile["name"]: self.instance_profile(n)
         for secret in plan["secrets"]["secrets"] + plan["secrets"]["absent"]:

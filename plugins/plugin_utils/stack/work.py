@@ -107,6 +107,13 @@ def _deploy(plan, refreshed, check_mode):
                 )
             continue
         policies.append(policy)
+    # Inline policies on the stack's roles that the model does not have (left by an older model, or by the tool an
+    # adopted role comes from, such as a Terraform "*" grant) are removed: the roles grant what the model says.
+    wanted = {(p["iam_name"], p["policy_name"]) for p in plan["iam"]["policies"]}
+    for name, info in sorted(existing_roles.items()):
+        for policy_name in (info or {}).get("inline_policies") or []:
+            if (name, policy_name) not in wanted:
+                policies.append({"iam_name": name, "policy_name": policy_name, "policy_json": None, "state": "absent"})
     plan["iam"]["policies"] = policies
     log_group = plan["batch"]["log_group"]
     current = (refreshed["found"].get("log_group") or {}).get(log_group["log_group_name"])

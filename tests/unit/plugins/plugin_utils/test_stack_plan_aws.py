@@ -312,7 +312,9 @@ def test_the_stacks_roles_in_another_region_are_refused_with_what_to_set():
 
 
 def test_a_second_region_with_its_own_prefix_has_its_own_roles_and_destroy_leaves_the_first_regions():
-    variables = dict(BASE, stack_region="eu-central-1", iam_name_prefix=f"{STACK}-euc1")
+    variables = dict(
+        BASE, stack_region="eu-central-1", iam_name_prefix=f"{STACK}-euc1", iam_batch_service_role_create=True
+    )
     plan, lines = compile_model(variables, refreshed=account())
     assert lines == []
     assert sorted(r["name"] for r in plan["iam"]["roles"]) == [
@@ -336,13 +338,16 @@ def test_roles_can_take_the_names_of_existing_roles():
     )
     _plan, lines = compile_model(dict(BASE, iam_role_names={"runner": "x"}))
     assert lines == [
-        "iam_role_names.runner: is not a role of the stack (known: batch_service, events, execution, instance, spot_fleet)"
+        "iam_role_names.runner: is not a role of the stack "
+        "(known: batch_service, events, execution, instance, spot_fleet)"
     ]
 
 
 # ------------------------------------------------------------------------------------------------ trust policies
 def test_every_service_trust_policy_has_the_confused_deputy_conditions_the_service_documents():
-    plan, _lines = compile_model(dict(BASE, iam_spot_fleet_role_create=True, iam_job_roles=[{"name": "app"}]))
+    plan, _lines = compile_model(
+        dict(BASE, iam_batch_service_role_create=True, iam_spot_fleet_role_create=True, iam_job_roles=[{"name": "app"}])
+    )
     conditions = {
         r["name"]: r["assume_role_policy_document"]["Statement"][0].get("Condition") for r in plan["iam"]["roles"]
     }
@@ -378,3 +383,21 @@ def test_every_service_trust_policy_has_the_confused_deputy_conditions_the_servi
             "ArnLike": {"aws:SourceArn": f"arn:aws:scheduler:eu-west-1:{ACCOUNT}:schedule/default/{STACK}-*"},
         },
     }
+
+
+def test_inline_policies_the_model_lacks_are_removed_from_the_stacks_roles():
+    found = {
+        "iam_role": {
+            f"{STACK}-job-execution": {
+                "arn": "arn:x",
+                "tags": {},
+                "inline_policies": ["read-stack-secrets", "terraform-star"],
+            }
+        }
+    }
+    plan, lines = compile_model(dict(BASE, adopt=True), refreshed=account(**found))
+    assert lines == []
+    removed = [p for p in plan["iam"]["policies"] if p["state"] == "absent"]
+    assert removed == [
+        {"iam_name": f"{STACK}-job-execution", "policy_name": "terraform-star", "policy_json": None, "state": "absent"}
+    ]
