@@ -14,11 +14,12 @@ import hashlib
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
-from ansible_collections.ondemand.batch.plugins.module_utils.common import get_caller_identity, retry_decorator
+from ansible_collections.ondemand.batch.plugins.module_utils.common import retry_decorator
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
     BatchErrorHandler,
     BatchValidationError,
 )
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import Poll
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import (
     collects_problems,
     is_arn,
@@ -26,11 +27,6 @@ from ansible_collections.ondemand.batch.plugins.module_utils.validation import (
     validate_name,
     validate_range,
 )
-from ansible_collections.ondemand.batch.plugins.module_utils.waiters import (
-    wait_until_deleted,
-    wait_until_valid,
-)
-from ansible_collections.ondemand.batch.plugins.module_utils.waiters import wait_until_settled as settle
 
 EC2_TYPES = ("EC2", "SPOT")
 FARGATE_TYPES = ("FARGATE", "FARGATE_SPOT")
@@ -712,33 +708,11 @@ def delete_compute_environment(client, arn):
     return client.delete_compute_environment(computeEnvironment=arn, aws_retry=True)
 
 
-def wait_for_compute_environment(client, arn, name, wait_options):
-    """Wait until the environment is VALID; fail with AWS's statusReason when it turns INVALID."""
-    return wait_until_valid(
-        lambda: describe_compute_environment(client, arn), f"compute environment {name}", wait_options
+def environment_poll(ctx, arn, name, until=None, status=None):
+    """A ``Poll`` of the reconcile driver for one environment: read it, or wait until ``until``."""
+    return Poll(
+        ctx, describe_compute_environments, "computeEnvironmentArn", arn, f"compute environment {name}", until, status
     )
-
-
-def wait_for_compute_environment_deleted(client, arn, name, wait_options):
-    return wait_until_deleted(
-        lambda: describe_compute_environment(client, arn), f"compute environment {name}", wait_options
-    )
-
-
-def wait_until_settled(client, detail, wait_options):
-    """Wait out CREATING/UPDATING (AWS refuses changes meanwhile); returns the fresh entry."""
-    return settle(
-        lambda: describe_compute_environment(client, detail["computeEnvironmentArn"]),
-        detail,
-        f"compute environment {detail['computeEnvironmentName']}",
-        wait_options,
-    )
-
-
-def caller_account(sts):
-    """(partition, account) of the caller."""
-    identity = get_caller_identity(sts)
-    return identity["Arn"].split(":")[1], identity["Account"]
 
 
 # --- IAM look-ups -----------------------------------------------------------------------------------

@@ -227,8 +227,9 @@ job_alert:
         ondemand:stack: dev-carbon
 """
 
+import copy  # noqa: E402
+
 from ansible_collections.ondemand.batch.plugins.module_utils.alert import (  # noqa: E402
-    JOB_STATUSES,
     comparable_rule,
     comparable_target,
     desired_rule,
@@ -237,13 +238,13 @@ from ansible_collections.ondemand.batch.plugins.module_utils.alert import (  # n
     rule_arn,
     validate_alert_params,
 )
+from ansible_collections.ondemand.batch.plugins.module_utils.args_common import JOB_ALERT_OPTIONS  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.common import (  # noqa: E402
     BatchModule,
     get_caller_identity,
 )
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.events import (  # noqa: E402
-    DEFAULT_EVENT_BUS,
     put_rule,
     put_target,
     read_rule,
@@ -253,21 +254,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.events import (  # 
 
 
 def argument_spec():
-    return {
-        "name": {"type": "str", "required": True},
-        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        "enabled": {"type": "bool", "default": True},
-        "description": {"type": "str"},
-        "job_queues": {"type": "list", "elements": "str", "default": [], "aliases": ["queues"]},
-        "statuses": {"type": "list", "elements": "str", "choices": list(JOB_STATUSES), "default": ["FAILED"]},
-        "target_arn": {"type": "str", "aliases": ["topic_arn"]},
-        "target_id": {"type": "str", "default": "job-alert"},
-        "input_template": {"type": "str"},
-        "input_paths": {"type": "dict", "aliases": ["input_paths_map"]},
-        "event_bus_name": {"type": "str", "default": DEFAULT_EVENT_BUS},
-        "tags": {"type": "dict", "aliases": ["resource_tags"]},
-        "purge_tags": {"type": "bool", "default": True},
-    }
+    return copy.deepcopy(JOB_ALERT_OPTIONS)
 
 
 def ensure_absent(events, params, check_mode, warn):

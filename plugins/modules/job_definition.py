@@ -621,10 +621,12 @@ diff:
       type: dict
 """
 
+import copy  # noqa: E402
+
+from ansible_collections.ondemand.batch.plugins.module_utils.args_common import JOB_DEFINITION_OPTIONS  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule, get_caller_identity  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.job_definition import (  # noqa: E402
-    LOG_DRIVERS,
     ensure_absent,
     ensure_present,
     unreferenced_secret_values,
@@ -633,145 +635,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.job_definition impo
 
 
 def argument_spec():
-    secret_map = {"type": "dict", "no_log": False}
-    return {
-        "name": {"type": "str", "required": True, "aliases": ["job_definition_name"]},
-        "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-        "revision": {"type": "int"},
-        "type": {"type": "str", "default": "container", "choices": ["container", "multinode"]},
-        "platform": {
-            "type": "str",
-            "default": "EC2",
-            "choices": ["EC2", "FARGATE"],
-            "aliases": ["platform_capability"],
-        },
-        "image": {"type": "str"},
-        "command": {"type": "list", "elements": "str"},
-        "vcpus": {"type": "float"},
-        "memory": {"type": "int"},
-        "gpus": {"type": "int"},
-        "environment": {"type": "dict"},
-        "secrets": secret_map,
-        "job_role_arn": {"type": "str", "aliases": ["job_role"]},
-        "execution_role_arn": {"type": "str", "aliases": ["execution_role"]},
-        "log_configuration": {
-            "type": "dict",
-            "options": {
-                "log_driver": {"type": "str", "required": True, "choices": sorted(LOG_DRIVERS)},
-                "options": {"type": "dict"},
-                "secret_options": {"type": "dict", "no_log": False},
-            },
-        },
-        "timeout": {"type": "int", "aliases": ["attempt_duration_seconds"]},
-        "retry_strategy": {
-            "type": "dict",
-            "aliases": ["retry"],
-            "options": {
-                "attempts": {"type": "int"},
-                "evaluate_on_exit": {
-                    "type": "list",
-                    "elements": "dict",
-                    "options": {
-                        "on_status_reason": {"type": "str"},
-                        "on_reason": {"type": "str"},
-                        "on_exit_code": {"type": "str"},
-                        "action": {"type": "str", "required": True, "choices": ["RETRY", "EXIT"]},
-                    },
-                },
-            },
-        },
-        "parameters": {"type": "dict"},
-        "propagate_tags": {"type": "bool", "default": False},
-        "scheduling_priority": {"type": "int"},
-        "ephemeral_storage": {"type": "int"},
-        "runtime_platform": {
-            "type": "dict",
-            "options": {
-                "cpu_architecture": {"type": "str", "choices": ["X86_64", "ARM64"]},
-                "operating_system_family": {"type": "str"},
-            },
-        },
-        "assign_public_ip": {"type": "bool"},
-        "platform_version": {"type": "str"},
-        "privileged": {"type": "bool"},
-        "readonly_root_filesystem": {"type": "bool"},
-        "user": {"type": "str"},
-        "ulimits": {
-            "type": "list",
-            "elements": "dict",
-            "options": {
-                "name": {"type": "str", "required": True},
-                "soft_limit": {"type": "int", "required": True},
-                "hard_limit": {"type": "int", "required": True},
-            },
-        },
-        "volumes": {
-            "type": "list",
-            "elements": "dict",
-            "options": {
-                "name": {"type": "str", "required": True},
-                "host": {"type": "dict", "options": {"source_path": {"type": "str"}}},
-                "efs_volume_configuration": {
-                    "type": "dict",
-                    "options": {
-                        "file_system_id": {"type": "str", "required": True},
-                        "root_directory": {"type": "str"},
-                        "transit_encryption": {"type": "str", "choices": ["ENABLED", "DISABLED"]},
-                        "transit_encryption_port": {"type": "int"},
-                        "authorization_config": {
-                            "type": "dict",
-                            "options": {
-                                "access_point_id": {"type": "str"},
-                                "iam": {"type": "str", "choices": ["ENABLED", "DISABLED"]},
-                            },
-                        },
-                    },
-                },
-            },
-        },
-        "mount_points": {
-            "type": "list",
-            "elements": "dict",
-            "options": {
-                "container_path": {"type": "str", "required": True},
-                "source_volume": {"type": "str", "required": True},
-                "read_only": {"type": "bool", "default": False},
-            },
-        },
-        "linux_parameters": {
-            "type": "dict",
-            "options": {
-                "init_process_enabled": {"type": "bool"},
-                "shared_memory_size": {"type": "int"},
-                "max_swap": {"type": "int"},
-                "swappiness": {"type": "int"},
-                "devices": {
-                    "type": "list",
-                    "elements": "dict",
-                    "options": {
-                        "host_path": {"type": "str", "required": True},
-                        "container_path": {"type": "str"},
-                        "permissions": {"type": "list", "elements": "str", "choices": ["READ", "WRITE", "MKNOD"]},
-                    },
-                },
-                "tmpfs": {
-                    "type": "list",
-                    "elements": "dict",
-                    "options": {
-                        "container_path": {"type": "str", "required": True},
-                        "size": {"type": "int", "required": True},
-                        "mount_options": {"type": "list", "elements": "str"},
-                    },
-                },
-            },
-        },
-        "container_properties": {"type": "dict"},
-        "ecs_properties": {"type": "dict"},
-        "node_properties": {"type": "dict"},
-        "keep_revisions": {"type": "int"},
-        "tags": {"type": "dict", "aliases": ["resource_tags"]},
-        "purge_tags": {"type": "bool", "default": True},
-    }
+    return copy.deepcopy(JOB_DEFINITION_OPTIONS)
 
 
 def main():

@@ -316,6 +316,7 @@ schedule:
 
 import copy  # noqa: E402
 
+from ansible_collections.ondemand.batch.plugins.module_utils.args_common import JOB_SCHEDULE_OPTIONS  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import (  # noqa: E402
     BatchError,
@@ -346,44 +347,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.schedule import (  
 
 
 def argument_spec():
-    return {
-        "name": {"type": "str", "required": True},
-        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        "enabled": {"type": "bool", "default": True},
-        "backend": {"type": "str", "choices": ["events", "scheduler"], "default": "events"},
-        "schedule_expression": {"type": "str", "aliases": ["expression", "schedule"]},
-        "description": {"type": "str"},
-        "timezone": {"type": "str", "aliases": ["schedule_expression_timezone"]},
-        "flexible_time_window": {"type": "int"},
-        "start_date": {"type": "str"},
-        "end_date": {"type": "str"},
-        "delete_after_completion": {"type": "bool", "default": False},
-        "group": {"type": "str", "default": "default", "aliases": ["group_name"]},
-        "job_queue": {"type": "str", "aliases": ["queue"]},
-        "job_definition": {"type": "str"},
-        "job_name": {"type": "str"},
-        "array_size": {"type": "int"},
-        "retry_attempts": {"type": "int", "aliases": ["attempts"]},
-        "share_identifier": {"type": "str"},
-        "scheduling_priority_override": {"type": "int"},
-        "parameters": {"type": "dict"},
-        "command": {"type": "list", "elements": "str"},
-        "environment": {"type": "dict"},
-        "vcpus": {"type": "float"},
-        "memory": {"type": "int"},
-        "role_arn": {"type": "str"},
-        "retry_policy": {
-            "type": "dict",
-            "options": {
-                "maximum_retry_attempts": {"type": "int"},
-                "maximum_event_age": {"type": "int", "aliases": ["maximum_event_age_in_seconds"]},
-            },
-        },
-        "dead_letter_arn": {"type": "str", "aliases": ["dead_letter_queue"]},
-        "target_id": {"type": "str", "default": "ondemand-batch-job"},
-        "tags": {"type": "dict", "aliases": ["resource_tags"]},
-        "purge_tags": {"type": "bool", "default": True},
-    }
+    return copy.deepcopy(JOB_SCHEDULE_OPTIONS)
 
 
 # ---------------------------------------------------------------------------------------------- look-ups

@@ -151,6 +151,9 @@ diff:
       type: dict
 """
 
+import copy  # noqa: E402
+
+from ansible_collections.ondemand.batch.plugins.module_utils.args_common import SCHEDULING_POLICY_OPTIONS  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule, get_caller_identity  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.scheduling_policy import (  # noqa: E402
@@ -162,22 +165,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.scheduling_policy i
 
 
 def argument_spec():
-    return {
-        "name": {"type": "str", "required": True, "aliases": ["scheduling_policy_name"]},
-        "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-        "share_decay_seconds": {"type": "int", "default": 0},
-        "compute_reservation": {"type": "int", "default": 0},
-        "share_distribution": {
-            "type": "list",
-            "elements": "dict",
-            "options": {
-                "share_identifier": {"type": "str", "required": True},
-                "weight_factor": {"type": "float"},
-            },
-        },
-        "tags": {"type": "dict", "aliases": ["resource_tags"]},
-        "purge_tags": {"type": "bool", "default": True},
-    }
+    return copy.deepcopy(SCHEDULING_POLICY_OPTIONS)
 
 
 def main():

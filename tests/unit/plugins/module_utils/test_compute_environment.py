@@ -6,6 +6,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
     BatchValidationError,
     BatchWaitTimeout,
 )
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import Context, run_one
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import Problems
 
 ACCOUNT = "123456789012"
@@ -493,28 +494,37 @@ def test_describe_chunks_by_100_and_drops_deleted():
     assert len(found) == 1
 
 
+def wait(client, until, fake_clock, timeout=600):
+    """Run one poll of the reconcile driver for the environment."""
+    options = {"timeout": timeout, "sleep": fake_clock.sleep, "clock": fake_clock}
+    ctx = Context({"batch": client}, "eu-west-1", wait_options=options)
+
+    def step():
+        return (yield ce.environment_poll(ctx, ARN, "dev-carbon-ce", until))
+
+    return run_one(ctx, step())
+
+
 def test_wait_fails_with_the_status_reason(fake_clock):
     client = Describer([detail(status="CREATING")], [detail(status="INVALID", statusReason="CLIENT_ERROR - no subnet")])
     with pytest.raises(BatchError, match="dev-carbon-ce is INVALID: CLIENT_ERROR - no subnet"):
-        ce.wait_for_compute_environment(client, ARN, "dev-carbon-ce", {"sleep": fake_clock.sleep, "clock": fake_clock})
+        wait(client, "valid", fake_clock)
 
 
 def test_wait_timeout_names_the_environment_and_its_status(fake_clock):
     client = Describer([detail(status="UPDATING", statusReason="scaling")])
     with pytest.raises(BatchWaitTimeout) as info:
-        ce.wait_for_compute_environment(
-            client, ARN, "dev-carbon-ce", {"timeout": 10, "sleep": fake_clock.sleep, "clock": fake_clock}
-        )
+        wait(client, "valid", fake_clock, timeout=10)
     assert "compute environment dev-carbon-ce to become VALID" in str(info.value)
     assert "UPDATING (scaling)" in str(info.value)
+    assert sum(fake_clock.sleeps) == pytest.approx(10)
 
 
 def test_wait_for_deletion_ends_when_gone(fake_clock):
     client = Describer([detail(status="DELETING")], [])
-    ce.wait_for_compute_environment_deleted(
-        client, ARN, "dev-carbon-ce", {"sleep": fake_clock.sleep, "clock": fake_clock}
-    )
+    assert wait(client, "deleted", fake_clock) is None
     assert len(client.calls) == 2
+    assert fake_clock.sleeps == [0.2, 0.3]
 
 
 class FakeIAM:
