@@ -365,7 +365,8 @@ class Kind:
     reads every entry at once (``{name: current}``) for the list-form module; ``validate(entry, problems)`` is
     what can be checked of one entry before any AWS call; ``prefetch(ctx, entries, currents)`` looks up, with
     batched calls, what several entries' steps would look up one by one. ``result(entry, before, after)`` is
-    the per-resource module's result (its key and shape), ``diff(before, after)`` its diff.
+    the per-resource module's result (its key and shape; ``report`` is what the step noted in its context),
+    ``diff(before, after)`` its diff.
     """
 
     def __init__(
@@ -392,9 +393,9 @@ class Kind:
         self._result = result
         self._diff = diff
 
-    def result(self, entry, before, after):
+    def result(self, entry, before, after, report=None):
         if self._result is not None:
-            return self._result(entry, before, after)
+            return self._result(entry, before, after, report or {})
         return {self.result_key: self.view(after)}
 
     def diff(self, before, after):
@@ -415,7 +416,7 @@ def run_module(module, kind):
         changed, before, after = run_one(ctx, kind.step(ctx, params))
     except BatchError as error:
         module.fail_json_aws_error(error)
-    result = {"changed": changed, **kind.result(params, before, after)}
+    result = {"changed": changed, **kind.result(params, before, after, ctx.report)}
     if module._diff:
         before_view, after_view = kind.diff(before, after)
         result["diff"] = {"before": before_view, "after": after_view}
@@ -491,7 +492,7 @@ def run_list_module(module, kind):
         else:
             changed, before, after = results[name]
             item["changed"] = changed
-            item.update(kind.result(entry, before, after))
+            item.update(kind.result(entry, before, after, report))
             before_view, after_view = kind.diff(before, after)
             header = f"{kind.result_key} {name}"
             diffs.append({"before": before_view, "after": after_view, "before_header": header, "after_header": header})

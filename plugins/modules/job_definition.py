@@ -100,6 +100,13 @@ options:
       - A reference is a Secrets Manager secret ARN (optionally with the C(:json-key:version-stage:version-id)
         suffix), a Parameter Store parameter ARN, or the full path of a Parameter Store parameter of the same
         region (starting with C(/)). Anything else is refused, so a secret value can never be stored by mistake.
+      - A Secrets Manager ARN without the 6-character random suffix Secrets Manager adds to the name (a partial
+        ARN, C(arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev/MY_SECRET)) is resolved to the secret's full
+        ARN with one C(secretsmanager:DescribeSecret) before comparing and registering, so the definition names
+        the secret exactly and a re-run with the same partial ARN changes nothing. A full ARN is never looked up;
+        a partial ARN of a secret that does not exist fails the task, except in check mode, where it is kept and a
+        warning says that an earlier task is assumed to create the secret. A secret whose name itself ends with a
+        hyphen and 6 letters or digits cannot be told apart from a full ARN (as AWS documents); give its full ARN.
       - Requires O(execution_role_arn).
     type: dict
   job_role_arn:
@@ -132,7 +139,7 @@ options:
       secret_options:
         description:
           - Log driver options whose values are secrets, as a dictionary of option names to secret references
-            (same rules as O(secrets)). Requires O(execution_role_arn).
+            (same rules as O(secrets), partial Secrets Manager ARNs included). Requires O(execution_role_arn).
         type: dict
   timeout:
     description:
@@ -410,7 +417,10 @@ options:
 notes:
   - Bad input fails before any write call, with a message naming the parameter and the rule broken.
   - Check mode makes no write call and predicts the revision and ARN a real run would register
-    (STS GetCallerIdentity is called only when the name has never been registered).
+    (STS GetCallerIdentity is called only when the name has never been registered and the definition has no
+    execution or job role ARN to tell the account).
+  - Needs C(batch:DescribeJobDefinitions), C(batch:RegisterJobDefinition), C(batch:DeregisterJobDefinition),
+    C(batch:TagResource), C(batch:UntagResource), and C(secretsmanager:DescribeSecret) for partial secret ARNs.
   - The returned definition is the normalised one the module compares (AWS's defaults applied), which is
     also what check mode predicts; use M(ondemand.batch.job_definition_info) for the raw AWS description.
 extends_documentation_fragment:
@@ -624,14 +634,12 @@ diff:
 import copy  # noqa: E402
 
 from ansible_collections.ondemand.batch.plugins.module_utils.args_common import JOB_DEFINITION_OPTIONS  # noqa: E402
-from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule, get_caller_identity  # noqa: E402
-from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.job_definition import (  # noqa: E402
-    ensure_absent,
-    ensure_present,
+    KIND,
     unreferenced_secret_values,
-    validate_params,
 )
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import run_module  # noqa: E402
 
 
 def argument_spec():
@@ -640,38 +648,10 @@ def argument_spec():
 
 def main():
     module = BatchModule(argument_spec=argument_spec(), supports_check_mode=True)
-    params = module.params
     # A value where a secret reference belongs may be a pasted secret: mask it in every output.
-    for value in unreferenced_secret_values(params):
+    for value in unreferenced_secret_values(module.params):
         module.no_log_values.add(value)
-    try:
-        request = validate_params(params)
-        client = module.batch_client()
-        if params["state"] == "absent":
-            changed, diff, deregistered = ensure_absent(client, params["name"], params["revision"], module.check_mode)
-            result = {}
-        else:
-
-            def caller_identity():
-                return get_caller_identity(module.retrying_client("sts"))
-
-            changed, result, diff, deregistered = ensure_present(
-                client,
-                request,
-                tags=params["tags"],
-                purge_tags=params["purge_tags"],
-                keep_revisions=params["keep_revisions"],
-                check_mode=module.check_mode,
-                caller_identity=caller_identity,
-                region=module.region,
-            )
-    except BatchError as e:
-        module.fail_json_aws_error(e)
-
-    output = {"changed": changed, "job_definition": result, "deregistered": deregistered}
-    if module._diff:
-        output["diff"] = diff
-    module.exit_json(**output)
+    run_module(module, KIND)
 
 
 if __name__ == "__main__":

@@ -154,14 +154,9 @@ diff:
 import copy  # noqa: E402
 
 from ansible_collections.ondemand.batch.plugins.module_utils.args_common import SCHEDULING_POLICY_OPTIONS  # noqa: E402
-from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule, get_caller_identity  # noqa: E402
-from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError  # noqa: E402
-from ansible_collections.ondemand.batch.plugins.module_utils.scheduling_policy import (  # noqa: E402
-    build_fairshare_policy,
-    ensure_absent,
-    ensure_present,
-    validate_policy,
-)
+from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import run_module  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.scheduling_policy import KIND  # noqa: E402
 
 
 def argument_spec():
@@ -169,36 +164,7 @@ def argument_spec():
 
 
 def main():
-    module = BatchModule(argument_spec=argument_spec(), supports_check_mode=True)
-    params = module.params
-    try:
-        validate_policy(
-            params["name"], params["share_decay_seconds"], params["compute_reservation"], params["share_distribution"]
-        )
-        client = module.batch_client()
-        if params["state"] == "absent":
-            changed, diff = ensure_absent(client, params["name"], module.check_mode)
-            result = {}
-        else:
-            changed, result, diff = ensure_present(
-                client,
-                params["name"],
-                build_fairshare_policy(
-                    params["share_decay_seconds"], params["compute_reservation"], params["share_distribution"]
-                ),
-                tags=params["tags"],
-                purge_tags=params["purge_tags"],
-                check_mode=module.check_mode,
-                caller_identity=lambda: get_caller_identity(module.retrying_client("sts")),
-                region=module.region,
-            )
-    except BatchError as e:
-        module.fail_json_aws_error(e)
-
-    output = {"changed": changed, "scheduling_policy": result}
-    if module._diff:
-        output["diff"] = diff
-    module.exit_json(**output)
+    run_module(BatchModule(argument_spec=argument_spec(), supports_check_mode=True), KIND)
 
 
 if __name__ == "__main__":

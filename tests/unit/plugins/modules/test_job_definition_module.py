@@ -88,8 +88,8 @@ class FakeSts:
 def run(module, args, monkeypatch, capsys, client=None):
     """Run ``module.main()`` with ``args``; return (exit code, JSON output, client)."""
     client = client or FakeBatch()
-    monkeypatch.setattr(BatchModule, "batch_client", lambda self: client)
-    monkeypatch.setattr(BatchModule, "retrying_client", lambda self, service: FakeSts())
+    clients = {"batch": client, "sts": FakeSts()}
+    monkeypatch.setattr(BatchModule, "retrying_client", lambda self, service: clients[service])
     with patch_module_args({"region": "eu-west-1", **args}), pytest.raises(SystemExit) as info:
         module.main()
     output = capsys.readouterr().out

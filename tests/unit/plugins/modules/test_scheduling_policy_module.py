@@ -67,8 +67,8 @@ class FakeSts:
 
 def run(module, args, monkeypatch, capsys):
     client = FakeBatch()
-    monkeypatch.setattr(BatchModule, "batch_client", lambda self: client)
-    monkeypatch.setattr(BatchModule, "retrying_client", lambda self, service: FakeSts())
+    clients = {"batch": client, "sts": FakeSts()}
+    monkeypatch.setattr(BatchModule, "retrying_client", lambda self, service: clients[service])
     with patch_module_args({"region": "eu-west-1", **args}), pytest.raises(SystemExit) as info:
         module.main()
     output = capsys.readouterr().out
