@@ -229,109 +229,22 @@ job_alert:
 
 import copy  # noqa: E402
 
-from ansible_collections.ondemand.batch.plugins.module_utils.alert import (  # noqa: E402
-    comparable_rule,
-    comparable_target,
-    desired_rule,
-    desired_target,
-    render_alert,
-    rule_arn,
-    validate_alert_params,
+from ansible_collections.ondemand.batch.plugins.module_utils.alert_ensure import KIND  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.args_common import (  # noqa: E402
+    JOB_ALERT_OPTIONS,
+    JOB_ALERT_REQUIRED_IF,
 )
-from ansible_collections.ondemand.batch.plugins.module_utils.args_common import JOB_ALERT_OPTIONS  # noqa: E402
-from ansible_collections.ondemand.batch.plugins.module_utils.common import (  # noqa: E402
-    BatchModule,
-    get_caller_identity,
-)
-from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError  # noqa: E402
-from ansible_collections.ondemand.batch.plugins.module_utils.events import (  # noqa: E402
-    put_rule,
-    put_target,
-    read_rule,
-    remove_owned_target,
-    sync_rule_tags,
-)
+from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import run_module  # noqa: E402
 
 
 def argument_spec():
     return copy.deepcopy(JOB_ALERT_OPTIONS)
 
 
-def ensure_absent(events, params, check_mode, warn):
-    """Remove our target, then the rule unless other targets are left. Returns (changed, job_alert, diff)."""
-    name, target_id, bus = params["name"], params["target_id"], params["event_bus_name"]
-    current, ours, others, tags = read_rule(events, name, target_id, bus)
-    if not current:
-        return False, None, {"before": {}, "after": {}}
-    before = render_alert(current, ours, tags, others, bus)
-    changed, kept = remove_owned_target(events, name, target_id, ours, others, check_mode, warn, bus)
-    after = (render_alert(current, None, tags, others, bus) if changed else before) if kept else None
-    return changed, after, {"before": before, "after": after or {}}
-
-
-def ensure_present(events, params, check_mode, predict_arn):
-    """Create or update the rule, our target and the tags. Returns (changed, job_alert, diff).
-
-    ``predict_arn()`` gives the ARN of a rule that check mode does not create.
-    """
-    name, bus = params["name"], params["event_bus_name"]
-    current, ours, others, current_tags = read_rule(events, name, params["target_id"], bus)
-
-    rule = desired_rule(params, current)
-    target = desired_target(params)
-    changed = False
-    arn = (current or {}).get("Arn")
-    if current is None or comparable_rule(current) != comparable_rule(rule):
-        changed = True
-        if check_mode:
-            arn = arn or predict_arn()
-        else:
-            response = put_rule(events, rule, tags=params.get("tags") if current is None else None)
-            arn = response.get("RuleArn") or arn
-    if comparable_target(ours) != comparable_target(target):
-        changed = True
-        if not check_mode:
-            put_target(events, name, target, bus)
-    if current is None:
-        tags = dict(params.get("tags") or {})
-    else:
-        tags_changed, tags = sync_rule_tags(
-            events, arn, current_tags, params.get("tags"), params["purge_tags"], check_mode
-        )
-        changed = changed or tags_changed
-
-    before = render_alert(current, ours, current_tags, others, bus) or {}
-    after_rule = dict(rule, Arn=arn)
-    after = render_alert(after_rule, target, tags, others, bus)
-    return changed, after, {"before": before, "after": after}
-
-
 def main():
-    module = BatchModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
-        required_if=[("state", "present", ["target_arn"])],
-    )
-    params = module.params
-
-    def predict_arn():
-        identity = get_caller_identity(module.retrying_client("sts"))
-        partition = identity["Arn"].split(":")[1]
-        return rule_arn(partition, module.region, identity["Account"], params["event_bus_name"], params["name"])
-
-    try:
-        validate_alert_params(params)
-        events = module.retrying_client("events")
-        if params["state"] == "absent":
-            changed, alert, diff = ensure_absent(events, params, module.check_mode, module.warn)
-        else:
-            changed, alert, diff = ensure_present(events, params, module.check_mode, predict_arn)
-    except BatchError as e:
-        module.fail_json_aws_error(e)
-    result = {"changed": changed, "job_alert": alert}
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    module = BatchModule(argument_spec=argument_spec(), supports_check_mode=True, required_if=JOB_ALERT_REQUIRED_IF)
+    run_module(module, KIND)
 
 
 if __name__ == "__main__":
