@@ -9,6 +9,7 @@ compares it with the wanted options, and ``replacement_reasons()`` says which of
 UpdateComputeEnvironment cannot apply (see ``IN_PLACE_UPDATABLE``).
 """
 
+import copy
 import hashlib
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
@@ -60,6 +61,8 @@ REPLACEMENT_TAG = "ondemand.batch:replacement-for"
 # Defaults AWS applies when a field is not set (what DescribeComputeEnvironments then reports).
 UPDATE_POLICY_DEFAULTS = {"terminate_jobs_on_update": False, "job_execution_timeout_minutes": 30}
 LAUNCH_TEMPLATE_DEFAULT_VERSION = "$Default"
+# Keys of an update's computeResources that ask for something rather than set a field AWS reports.
+UPDATE_ONLY_RESOURCE_KEYS = ("updateToLatestImageVersion",)
 
 # option name -> (key in computeResources, how values compare, compute resource types that accept it)
 COMPUTE_RESOURCE_OPTIONS = {
@@ -601,29 +604,24 @@ def update_request(arn, current, diffs):
 
 
 # --- predictions (check mode, and results when not waiting) ------------------------------------------
-def predicted_detail(name, arn, options, tags, previous=None, status="VALID"):
-    """The DescribeComputeEnvironments entry the environment will have once ``options`` are applied."""
-    previous = previous or {}
+def predicted_detail(name, arn, options, tags, status="VALID"):
+    """The DescribeComputeEnvironments entry a new environment will have once created with ``options``.
+
+    Built from the requests a real run sends (``create_request``, then ``post_create_request``): the update policy
+    is only there when the creation sets one other than AWS's defaults, as AWS reports it.
+    """
     detail = {
-        key: value
-        for key, value in previous.items()
-        if key not in ("computeResources", "tags", "state", "serviceRole", "updatePolicy", "unmanagedvCpus")
+        "computeEnvironmentName": name,
+        "computeEnvironmentArn": arn,
+        "type": options.get("type") or "MANAGED",
+        "state": options.get("compute_environment_state") or "ENABLED",
+        "status": status,
+        "tags": dict(tags or {}),
     }
-    detail.update(
-        {
-            "computeEnvironmentName": name,
-            "computeEnvironmentArn": arn,
-            "type": options.get("type") or "MANAGED",
-            "state": options.get("compute_environment_state") or "ENABLED",
-            "status": status,
-            "tags": dict(tags or {}),
-        }
-    )
     if options.get("service_role"):
         detail["serviceRole"] = options["service_role"]
     if detail["type"] == "MANAGED":
-        resources = dict(previous.get("computeResources") or {})
-        resources.update(compute_resources_request(options))
+        resources = compute_resources_request(options)
         if options.get("compute_resource_type") in EC2_TYPES:
             resources.setdefault("minvCpus", 0)
             resources.setdefault("allocationStrategy", BEST_FIT)
@@ -631,32 +629,42 @@ def predicted_detail(name, arn, options, tags, previous=None, status="VALID"):
         detail["computeResources"] = resources
     elif options.get("unmanaged_vcpus") is not None:
         detail["unmanagedvCpus"] = options["unmanaged_vcpus"]
-    policy = {
-        **UPDATE_POLICY_DEFAULTS,
-        **{k: v for k, v in (options.get("update_policy") or {}).items() if v is not None},
-    }
-    detail["updatePolicy"] = _camel(UPDATE_POLICY_KEYS, policy)
+    follow_up = post_create_request(arn, options) or {}
+    if "updatePolicy" in follow_up:
+        detail["updatePolicy"] = follow_up["updatePolicy"]
     return detail
 
 
-def apply_differences(current_detail, current, diffs, tags):
-    """Predicted detail of an existing environment after an in-place update."""
-    options = dict(current)
-    for option, (_before, after) in diffs.items():
-        options[option] = after
-    if "update_policy" in diffs:
-        options["update_policy"] = {
-            **current.get("update_policy", UPDATE_POLICY_DEFAULTS),
-            **{k: v for k, v in diffs["update_policy"][1].items() if v is not None},
-        }
-    return predicted_detail(
-        current_detail["computeEnvironmentName"],
-        current_detail["computeEnvironmentArn"],
-        options,
-        tags,
-        previous=current_detail,
-        status=current_detail.get("status", "VALID"),
-    )
+def apply_differences(current_detail, current, diffs, tags, status=None):
+    """Predicted entry of an existing environment once ``diffs`` are applied in place and its tags are ``tags``.
+
+    The UpdateComputeEnvironment request a real run sends (``update_request``) merged over the entry, as AWS merges
+    it: only what the request carries changes (an environment without an update policy keeps none unless the
+    request sets one). Batch moves the desired vCPUs into the new min-max range by itself, unless they are set.
+    ``status`` is the status after an update (VALID when waiting, else UPDATING); without diffs it is kept.
+    """
+    detail = copy.deepcopy(current_detail)
+    detail["tags"] = dict(tags or {})
+    if not diffs:
+        return detail
+    request = update_request(current_detail["computeEnvironmentArn"], current, diffs)
+    for key in ("state", "serviceRole", "unmanagedvCpus"):
+        if key in request:
+            detail[key] = request[key]
+    if "updatePolicy" in request:
+        detail["updatePolicy"] = {**(detail.get("updatePolicy") or {}), **request["updatePolicy"]}
+    if "computeResources" in request:
+        resources = dict(detail.get("computeResources") or {})
+        update = {k: v for k, v in request["computeResources"].items() if k not in UPDATE_ONLY_RESOURCE_KEYS}
+        resources.update(copy.deepcopy(update))
+        if resources.get("type") in EC2_TYPES and "desiredvCpus" not in update and "maxvCpus" in resources:
+            minimum = resources.get("minvCpus", 0)
+            if resources["maxvCpus"] >= minimum:
+                resources["desiredvCpus"] = min(max(resources.get("desiredvCpus", 0), minimum), resources["maxvCpus"])
+        detail["computeResources"] = resources
+    if status:
+        detail["status"] = status
+    return detail
 
 
 # --- API helpers ------------------------------------------------------------------------------------

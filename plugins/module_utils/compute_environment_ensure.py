@@ -315,7 +315,7 @@ def _update_in_place(ctx, base, current, diffs, tags, purge_tags, leftover=None)
         return False, base, base
     ctx.plan("update", list(diffs) + (["tags"] if tags_change else []))
     if ctx.check_mode:
-        return True, base, apply_differences(base, current, diffs, new_tags) if changes else base
+        return True, base, apply_differences(base, current, diffs, new_tags, "VALID" if ctx.wait else "UPDATING")
     yield PLANNED
     if leftover is not None:
         # Leftover of a replacement that stopped half-way; the original is what is wanted.

@@ -133,7 +133,13 @@ class FakeBatch(Recorder):
                 detail[key] = kwargs[key]
         if "updatePolicy" in kwargs:
             detail["updatePolicy"] = {**detail.get("updatePolicy", {}), **kwargs["updatePolicy"]}
-        detail.setdefault("computeResources", {}).update(copy.deepcopy(kwargs.get("computeResources") or {}))
+        update = {k: v for k, v in (kwargs.get("computeResources") or {}).items() if k != "updateToLatestImageVersion"}
+        resources = detail.setdefault("computeResources", {})
+        resources.update(copy.deepcopy(update))
+        if update and resources.get("type") in ("EC2", "SPOT") and "desiredvCpus" not in update:
+            # Batch moves the desired vCPUs into the new range by itself.
+            minimum = resources.get("minvCpus", 0)
+            resources["desiredvCpus"] = min(max(resources.get("desiredvCpus", 0), minimum), resources["maxvCpus"])
         if detail["type"] == "UNMANAGED":
             detail.pop("computeResources")
         return {}

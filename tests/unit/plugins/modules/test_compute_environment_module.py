@@ -401,3 +401,41 @@ def test_info_by_names_and_all(batch):
     assert batch.calls[-1][0] == "describe_compute_environments (paginated)"
     with pytest.raises(BatchValidationError, match="names: must be 1-128 characters"):
         compute_environment_info.list_compute_environments(batch, ["bad name"])
+
+
+# --- check mode is the run (issue 15) --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"max_vcpus": 32},  # scaling
+        {"min_vcpus": 2, "max_vcpus": 4},  # desired vCPUs follow into the new range
+        {"instance_types": ["m5", "c5"], "subnets": ["subnet-2"]},  # infrastructure update
+        {"update_policy": {"job_execution_timeout_minutes": 60}},
+        {"compute_environment_state": "DISABLED"},
+    ],
+)
+def test_check_mode_predicts_the_update_field_for_field(batch, context, change):
+    """After changing only max_vcpus, the preview showed an added update_policy the real run never set: the
+    prediction is now built from the request the run sends, merged over the environment as AWS merges it."""
+    batch.add_environment(NAME, {"allocationStrategy": "BEST_FIT_PROGRESSIVE", "desiredvCpus": 6}, tags={"a": "b"})
+    desired = wanted(**change)
+    checked = present(context(check_mode=True), NAME, desired, tags={"a": "c"})
+    assert batch.writes == []
+    real = present(context(), NAME, desired, tags={"a": "c"})
+    assert checked == real
+    assert ensure.view(checked[2]) == ensure.view(real[2])
+    if "update_policy" not in change:
+        assert "updatePolicy" not in real[2]
+
+
+def test_check_mode_predicts_a_creation_with_or_without_an_update_policy(batch, context):
+    for name, policy in (
+        ("a-ce", None),
+        ("b-ce", {"job_execution_timeout_minutes": 30}),
+        ("c-ce", {"terminate_jobs_on_update": True}),
+    ):
+        desired = wanted(update_policy=policy)
+        _changed, _before, predicted = present(context(check_mode=True), name, desired)
+        _changed, _before, created = present(context(), name, desired)
+        assert predicted.get("updatePolicy") == created.get("updatePolicy"), name
+    assert "updatePolicy" not in batch._environment("b-ce")  # the defaults: no follow-up update, nothing reported
