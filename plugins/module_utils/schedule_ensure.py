@@ -111,14 +111,18 @@ def check_job_inputs(ctx, params):
     """The queue's ARN (the rule's target needs it) and a check that the job definition has an ACTIVE revision.
 
     In check mode a missing queue or definition is only a warning: a first ``--check`` deploy has not created
-    them yet. A real run fails, since the schedule could never submit.
+    them yet (the queue's ARN is predicted, the account being the role's). A real run fails, since the schedule
+    could never submit.
     """
     queue = _job_queue(ctx, params["job_queue"])
     if queue is None:
         if not ctx.check_mode:
             raise BatchValidationError("job_queue", f"no job queue {params['job_queue']!r}")
         ctx.warn(f"job_queue {params['job_queue']!r} does not exist (yet); a real run would fail")
-        queue_arn = params["job_queue"] if params["job_queue"].startswith("arn:") else None
+        queue_arn = params["job_queue"]
+        if not queue_arn.startswith("arn:"):
+            # The ARN an earlier task, which check mode skipped, gives the queue.
+            queue_arn = f"{ctx.arn_prefix('batch', [params.get('role_arn')])}:job-queue/{queue_arn}"
     else:
         queue_arn = queue["jobQueueArn"]
     name = _definition_name(params["job_definition"])
