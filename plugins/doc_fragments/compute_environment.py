@@ -79,6 +79,24 @@ options:
       - Update the desired vCPUs of an existing environment to O(desired_vcpus) when they differ.
     type: bool
     default: false
+  update_to_latest_image_version:
+    description:
+      - Keep the instances on the latest Amazon ECS-optimized AMI that Batch supports for the environment's image
+        type (AMI patching; EC2 and SPOT only).
+      - When Batch reports a newer AMI for the environment (C(batchImageStatus) V(UPDATE_AVAILABLE) in its
+        O(ec2_configuration)), the run updates the environment with C(updateToLatestImageVersion) (an
+        infrastructure update, listed as C(update_to_latest_image_version) among the changed fields); an
+        infrastructure update made for another reason asks for the latest AMI too. Otherwise nothing is written, as
+        AWS does not store this setting and there is nothing else to compare.
+      - A new environment starts on the latest AMI, so a creation needs no request for it (C(CreateComputeEnvironment)
+        has no such field).
+      - Like other infrastructure updates it needs an allocation strategy other than V(BEST_FIT) and the Batch
+        service-linked role (see the module's description); otherwise an available AMI update is refused, listing
+        this option, unless O(replace=true), which replaces the environment (a blue/green update).
+      - An AMI given by O(image_id), O(ec2_configuration[].image_id_override) or a O(launch_template) is kept (AWS
+        ignores the request then).
+    type: bool
+    default: false
   instance_types:
     description:
       - Instance types or families that may be launched, for example V(optimal), V(default_x86_64),
@@ -191,6 +209,7 @@ options:
   replace:
     description:
       - Replace the environment when a change cannot be made in place, instead of failing.
+      - An environment AWS reports INVALID is replaced so without it (nothing can run on it); a healthy one needs it.
       - The environment keeps its name and ARN. A temporary environment named C(<name>-<hash>)
         (the first 8 hex digits of the SHA-1 of the name; the name is shortened to keep 128 characters)
         and tagged C(ondemand.batch:replacement-for=<name>) is created with the new settings, every job queue that

@@ -29,6 +29,7 @@ COMPUTE_ENVIRONMENT_OPTIONS = {
     "max_vcpus": {"type": "int"},
     "desired_vcpus": {"type": "int"},
     "enforce_desired_vcpus": {"type": "bool", "default": False},
+    "update_to_latest_image_version": {"type": "bool", "default": False},
     "instance_types": {"type": "list", "elements": "str"},
     "subnets": {"type": "list", "elements": "str"},
     "security_group_ids": {"type": "list", "elements": "str"},

@@ -93,6 +93,8 @@ TOP_LEVEL_OPTIONS = {
     "update_policy": ("updatePolicy", "update_policy"),
 }
 ALL_OPTIONS = tuple(TOP_LEVEL_OPTIONS) + tuple(COMPUTE_RESOURCE_OPTIONS)
+# Not a setting AWS reports but a request of an update: move to the latest AMI Batch supports (EC2 and SPOT).
+LATEST_IMAGE = "update_to_latest_image_version"
 
 LAUNCH_TEMPLATE_KEYS = {
     "launch_template_id": "launchTemplateId",
@@ -138,6 +140,7 @@ INFRASTRUCTURE_FIELDS = frozenset(
         "placement_group",
         "security_group_ids",
         "subnets",
+        LATEST_IMAGE,
     }
 )
 EC2_SCALING = "EC2_SCALING"
@@ -413,6 +416,8 @@ def validate_options(name, desired, current=None, problems=None):
     )
     given = [option for option in COMPUTE_RESOURCE_OPTIONS if desired.get(option) is not None]
 
+    if desired.get(LATEST_IMAGE) and (env_type == "UNMANAGED" or resource_type in FARGATE_TYPES):
+        problems.add(LATEST_IMAGE, "only for EC2 and SPOT compute environments (Batch picks no AMI for the others)")
     if env_type == "UNMANAGED":
         for option in given:
             problems.add(option, "not supported for UNMANAGED compute environments")
@@ -583,8 +588,23 @@ def post_create_request(arn, options):
     return {"computeEnvironment": arn, **request}
 
 
-def update_request(arn, current, diffs):
-    """UpdateComputeEnvironment arguments applying ``diffs`` (all of them updatable in place)."""
+def image_update_available(detail):
+    """Whether Batch reports a newer AMI for the environment's image type (``batchImageStatus``)."""
+    configuration = (detail.get("computeResources") or {}).get("ec2Configuration") or []
+    return any(item.get("batchImageStatus") == "UPDATE_AVAILABLE" for item in configuration)
+
+
+def image_differences(detail, latest_image):
+    """``{LATEST_IMAGE: (False, True)}`` when the latest AMI is wanted and Batch has a newer one, else ``{}``."""
+    return {LATEST_IMAGE: (False, True)} if latest_image and image_update_available(detail) else {}
+
+
+def update_request(arn, current, diffs, latest_image=False):
+    """UpdateComputeEnvironment arguments applying ``diffs`` (all of them updatable in place).
+
+    With ``latest_image`` an infrastructure update also moves to the latest AMI (``updateToLatestImageVersion``);
+    a scaling update alone never asks for it (it would make it an infrastructure update).
+    """
     request = {"computeEnvironment": arn}
     for option, (key, _kind) in TOP_LEVEL_OPTIONS.items():
         if option not in diffs or option == "type":
@@ -600,6 +620,8 @@ def update_request(arn, current, diffs):
     changed = {option: after for option, (_before, after) in diffs.items() if option in COMPUTE_RESOURCE_OPTIONS}
     if changed:
         request["computeResources"] = compute_resources_request(changed)
+    if LATEST_IMAGE in diffs or (latest_image and set(diffs) & INFRASTRUCTURE_FIELDS):
+        request.setdefault("computeResources", {})["updateToLatestImageVersion"] = True
     return request
 
 
@@ -635,7 +657,7 @@ def predicted_detail(name, arn, options, tags, status="VALID"):
     return detail
 
 
-def apply_differences(current_detail, current, diffs, tags, status=None):
+def apply_differences(current_detail, current, diffs, tags, status=None, latest_image=False):
     """Predicted entry of an existing environment once ``diffs`` are applied in place and its tags are ``tags``.
 
     The UpdateComputeEnvironment request a real run sends (``update_request``) merged over the entry, as AWS merges
@@ -647,7 +669,7 @@ def apply_differences(current_detail, current, diffs, tags, status=None):
     detail["tags"] = dict(tags or {})
     if not diffs:
         return detail
-    request = update_request(current_detail["computeEnvironmentArn"], current, diffs)
+    request = update_request(current_detail["computeEnvironmentArn"], current, diffs, latest_image)
     for key in ("state", "serviceRole", "unmanagedvCpus"):
         if key in request:
             detail[key] = request[key]
@@ -661,6 +683,11 @@ def apply_differences(current_detail, current, diffs, tags, status=None):
             minimum = resources.get("minvCpus", 0)
             if resources["maxvCpus"] >= minimum:
                 resources["desiredvCpus"] = min(max(resources.get("desiredvCpus", 0), minimum), resources["maxvCpus"])
+        if request["computeResources"].get("updateToLatestImageVersion") and resources.get("ec2Configuration"):
+            resources["ec2Configuration"] = [
+                dict(item, batchImageStatus="LATEST") if "batchImageStatus" in item else item
+                for item in resources["ec2Configuration"]
+            ]
         detail["computeResources"] = resources
     if status:
         detail["status"] = status

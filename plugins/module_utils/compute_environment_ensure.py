@@ -11,6 +11,7 @@ Each is a step generator (see ``reconcile``) wrapped by a function that runs it 
 
 from ansible_collections.ondemand.batch.plugins.module_utils.compute_environment import (
     ALL_OPTIONS,
+    LATEST_IMAGE,
     REPLACEMENT_TAG,
     apply_differences,
     compute_environment_arn,
@@ -24,6 +25,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.compute_environment
     effective_options,
     environment_poll,
     find_environment,
+    image_differences,
     normalize_compute_environment,
     platform_of,
     post_create_request,
@@ -239,22 +241,23 @@ def present_steps(ctx, name, desired, current=MISSING):
     """Steps of ``ensure_present``; returns (changed, before, after) with DescribeComputeEnvironments entries.
 
     ``desired`` holds the module's options (``ALL_OPTIONS``) and ``tags``, ``purge_tags``,
-    ``enforce_desired_vcpus`` and ``replace``.
+    ``enforce_desired_vcpus``, ``update_to_latest_image_version`` and ``replace``.
     """
     validate_name("name", name)
     options = {option: desired.get(option) for option in ALL_OPTIONS}
+    latest_image = bool(desired.get(LATEST_IMAGE))
     tags, purge_tags = desired.get("tags"), desired.get("purge_tags", True)
     if current is MISSING:
         current = read_environments(ctx, [name])[name]
     base, temp, foreign = yield from _settled_lookup(ctx, current, name)
 
     if base is None and temp is None:
-        return (yield from _create_new(ctx, name, options, tags))
+        return (yield from _create_new(ctx, name, options, tags, latest_image))
 
     if base is None:
         # A replacement stopped after deleting the original: recreate it from the temporary one.
         now = current_options(temp)
-        validate_options(name, options, now)
+        validate_options(name, {**options, LATEST_IMAGE: latest_image}, now)
         merged = effective_options(now, options)
         validate_options(name, merged)  # what gets created must be complete
         merged = resolve_iam_names(ctx, merged)
@@ -267,24 +270,37 @@ def present_steps(ctx, name, desired, current=MISSING):
         return True, None, (yield from finish_replacement(ctx, name, temp, merged, new_tags))
 
     now = current_options(base)
-    validate_options(name, options, now)
+    validate_options(name, {**options, LATEST_IMAGE: latest_image}, now)
     diffs = differences(now, options, desired.get("enforce_desired_vcpus", False))
+    diffs.update(image_differences(base, latest_image))
     reasons = replacement_reasons(now, diffs)
 
-    if reasons and not desired.get("replace"):
+    invalid = base.get("status") == "INVALID"
+    if reasons and not desired.get("replace") and not invalid:
         fields = ", ".join(f"{option} ({reason})" for option, reason in reasons.items())
         raise BatchValidationError(
             "replace",
             f"AWS cannot change compute environment {name} in place: {fields}. "
             "Set replace=true to replace it (the queues that use it keep their order)",
         )
+    repair = None
+    if invalid and diffs:
+        # Nothing can run on an INVALID environment: repairing it, in place or by a replacement, is safe.
+        repair = f"INVALID: {base.get('statusReason') or 'no reason given'}"
+        how = "replaced (its queues keep their order)" if reasons else "updated in place"
+        if reasons and not desired.get("replace"):
+            how += f", without replace=true, since {', '.join(reasons)} cannot change in place"
+        ctx.warn(f"compute environment {name} is {repair}; it is {how}")
     if reasons:
-        return (yield from _replace_existing(ctx, name, base, temp, foreign, now, options, diffs, tags, purge_tags))
-    return (yield from _update_in_place(ctx, base, now, diffs, tags, purge_tags, leftover=temp))
+        return (
+            yield from _replace_existing(ctx, name, base, temp, foreign, now, options, diffs, tags, purge_tags, repair)
+        )
+    return (yield from _update_in_place(ctx, base, now, diffs, tags, purge_tags, temp, latest_image, repair))
 
 
-def _create_new(ctx, name, options, tags):
-    validate_options(name, options)
+def _create_new(ctx, name, options, tags, latest_image=False):
+    # A new environment starts on the latest AMI Batch supports: update_to_latest_image_version needs no request.
+    validate_options(name, {**options, LATEST_IMAGE: latest_image})
     created = resolve_iam_names(ctx, effective_options(None, {**options, "type": options.get("type") or "MANAGED"}))
     created["desired_vcpus"] = options.get("desired_vcpus")
     ctx.plan("create", _given(options, tags))
@@ -298,7 +314,7 @@ def _create_new(ctx, name, options, tags):
     return True, None, (yield from create_and_settle(ctx, name, created, tags or {}, ctx.wait))
 
 
-def _update_in_place(ctx, base, current, diffs, tags, purge_tags, leftover=None):
+def _update_in_place(ctx, base, current, diffs, tags, purge_tags, leftover=None, latest_image=False, repair=None):
     """Apply ``diffs`` (all updatable in place) and the tags; first unwind a ``leftover`` temporary environment."""
     arn, name = base["computeEnvironmentArn"], base["computeEnvironmentName"]
     validate_desired_vcpus_update(current, diffs)
@@ -313,9 +329,10 @@ def _update_in_place(ctx, base, current, diffs, tags, purge_tags, leftover=None)
             # Nothing to change, but the environment does not work: say why instead of reporting success.
             raise BatchError(message=f"Compute environment {name} is INVALID: {base.get('statusReason')}")
         return False, base, base
-    ctx.plan("update", list(diffs) + (["tags"] if tags_change else []))
+    ctx.plan("update", list(diffs) + (["tags"] if tags_change else []), reason=repair)
     if ctx.check_mode:
-        return True, base, apply_differences(base, current, diffs, new_tags, "VALID" if ctx.wait else "UPDATING")
+        status = "VALID" if ctx.wait else "UPDATING"
+        return True, base, apply_differences(base, current, diffs, new_tags, status, latest_image)
     yield PLANNED
     if leftover is not None:
         # Leftover of a replacement that stopped half-way; the original is what is wanted.
@@ -326,14 +343,14 @@ def _update_in_place(ctx, base, current, diffs, tags, purge_tags, leftover=None)
         settled = (yield from settle(ctx, base)) if ctx.wait else base
         if settled is None:
             raise BatchError(message=f"Compute environment {name} disappeared while waiting to update it")
-        update_compute_environment(ctx.batch, update_request(arn, current, diffs))
+        update_compute_environment(ctx.batch, update_request(arn, current, diffs, latest_image))
     ensure_tags(ctx.batch, arn, base.get("tags"), tags, purge_tags)
     if diffs and ctx.wait:
         return True, base, (yield environment_poll(ctx, arn, name, "valid"))
     return True, base, (yield environment_poll(ctx, arn, name))
 
 
-def _replace_existing(ctx, name, base, temp, foreign, current, options, diffs, tags, purge_tags):
+def _replace_existing(ctx, name, base, temp, foreign, current, options, diffs, tags, purge_tags, repair=None):
     merged = effective_options(current, options)
     validate_options(name, merged)  # the replacement is a creation: it must be complete
     merged = resolve_iam_names(ctx, merged)
@@ -345,7 +362,7 @@ def _replace_existing(ctx, name, base, temp, foreign, current, options, diffs, t
         )
     check_replacement_queues(ctx, base, merged)
     tags_change = new_tags != strip_marker(base.get("tags"))
-    ctx.plan("replace", list(diffs) + (["tags"] if tags_change else []))
+    ctx.plan("replace", list(diffs) + (["tags"] if tags_change else []), reason=repair)
     if ctx.check_mode:
         return True, base, predicted_detail(name, base["computeEnvironmentArn"], merged, new_tags)
     yield PLANNED

@@ -23,6 +23,12 @@ description:
     service-linked one can always change.
   - Any other change fails, before anything is written, with a message that lists the settings, unless
     O(replace=true).
+  - An environment that AWS reports INVALID (a wrong subnet, a missing role...) is repaired by the next run that
+    changes it, even without O(replace=true), since nothing can run on an INVALID environment and replacing it is
+    safe.
+    Changes AWS can make in place are made in place; otherwise the environment is replaced as O(replace) does
+    (its queues keep their order). A warning gives AWS's C(statusReason). An INVALID environment that the run
+    would not change fails the task with that reason.
   - Options that are not set are left as they are on an existing environment.
 author:
   - ondemand.batch contributors (@ondemand)

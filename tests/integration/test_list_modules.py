@@ -78,6 +78,8 @@ def model(net, changed=False):
             "instance_types": ["m5", "c5"] if changed else ["optimal"],
             "max_vcpus": 32 if changed else 16,
             "instance_role": "l-ecs-instance",
+            # A creation needs no request for it; the infrastructure update below asks for the latest AMI too.
+            "update_to_latest_image_version": True,
             "tags": tags,
         },
         {
@@ -308,3 +310,53 @@ def test_stack_lifecycle_with_one_task_per_kind(aws, playbook, net):
     again = playbook(stack_play(net, state="absent"))
     assert again.rc == 0 and again.changed == 0, again.stdout[-4000:]
     assert writes(aws.stats()["calls"]) == {}
+
+
+def test_an_invalid_environment_is_repaired_by_the_next_run(aws, playbook, net):
+    """A deploy with a wrong subnet leaves the environments INVALID and the queue uncreated; fixing the subnet and
+    deploying again repairs them (in place where AWS allows it, else replaced, without replace=true) and creates
+    the queue; a third run changes nothing."""
+
+    def play(subnets):
+        common = {
+            "subnets": subnets,
+            "security_group_ids": net["security_group_ids"],
+            "max_vcpus": 4,
+            "compute_resource_type": "EC2",
+            "instance_types": ["optimal"],
+            "instance_role": "l-ecs-instance",
+        }
+        environments = [
+            {**common, "name": "r-ce"},  # BEST_FIT: subnets cannot change in place
+            {**common, "name": "u-ce", "allocation_strategy": "BEST_FIT_PROGRESSIVE"},  # an infrastructure update
+        ]
+        queue = {"name": "r-jq", "priority": 1, "compute_environments": ["r-ce", "u-ce"]}
+        tasks = [
+            {
+                "name": "compute_environments",
+                "ondemand.batch.compute_environments": {"compute_environments": environments},
+            },
+            {"name": "job_queues", "ondemand.batch.job_queues": {"job_queues": [queue]}},
+        ]
+        return [{"name": "Repair", "hosts": "localhost", "gather_facts": False, "tasks": tasks}]
+
+    broken = playbook(play(["subnet-0123456789abcdef0"]))
+    assert broken.rc != 0
+    failed = broken.task("compute_environments")
+    assert "compute_environments[r-ce]: Compute environment r-ce is INVALID" in failed["msg"]
+    batch = aws.client("batch")
+    assert {e["status"] for e in batch.describe_compute_environments()["computeEnvironments"]} == {"INVALID"}
+    assert batch.describe_job_queues()["jobQueues"] == []
+
+    repaired = playbook(play(net["subnets"]))
+    assert repaired.rc == 0, repaired.stdout[-4000:]
+    items = entries(repaired, "compute_environments")
+    assert (items["r-ce"]["action"], items["r-ce"]["changed_fields"]) == ("replace", ["subnets"])
+    assert (items["u-ce"]["action"], items["u-ce"]["changed_fields"]) == ("update", ["subnets"])
+    assert items["r-ce"]["reason"].startswith("INVALID: ") and "subnet-0123456789abcdef0" in items["r-ce"]["reason"]
+    assert any("r-ce is INVALID" in warning for warning in repaired.task("compute_environments")["warnings"])
+    assert {e["status"] for e in batch.describe_compute_environments()["computeEnvironments"]} == {"VALID"}
+    assert entries(repaired, "job_queues")["r-jq"]["action"] == "create"
+
+    again = playbook(play(net["subnets"]))
+    assert again.rc == 0 and again.changed == 0, again.stdout[-4000:]

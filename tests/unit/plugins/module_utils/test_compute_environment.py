@@ -165,8 +165,11 @@ def test_table_rows():
     assert ce.IN_PLACE_UPDATABLE[ce.FARGATE] == {"max_vcpus", "subnets", "security_group_ids"}
     assert "spot_iam_fleet_role" not in ce.IN_PLACE_UPDATABLE[ce.EC2_INFRASTRUCTURE]
     assert ce.IN_PLACE_UPDATABLE[ce.UNMANAGED] == frozenset()
-    # Every compute resource option is either a scaling field, an infrastructure field or the fleet role.
-    assert set(ce.COMPUTE_RESOURCE_OPTIONS) == ce.SCALING_FIELDS | ce.INFRASTRUCTURE_FIELDS | {"spot_iam_fleet_role"}
+    # Every compute resource option is either a scaling field, an infrastructure field or the fleet role; the
+    # latest-AMI request is an infrastructure update of its own.
+    assert set(ce.COMPUTE_RESOURCE_OPTIONS) | {ce.LATEST_IMAGE} == (
+        ce.SCALING_FIELDS | ce.INFRASTRUCTURE_FIELDS | {"spot_iam_fleet_role"}
+    )
 
 
 BEST_FIT = {"allocationStrategy": "BEST_FIT"}

@@ -439,3 +439,94 @@ def test_check_mode_predicts_a_creation_with_or_without_an_update_policy(batch, 
         _changed, _before, created = present(context(), name, desired)
         assert predicted.get("updatePolicy") == created.get("updatePolicy"), name
     assert "updatePolicy" not in batch._environment("b-ce")  # the defaults: no follow-up update, nothing reported
+
+
+# --- update_to_latest_image_version (issue 16) -------------------------------------------------------------
+def image_status(status):
+    return {
+        "allocationStrategy": "BEST_FIT_PROGRESSIVE",
+        "ec2Configuration": [{"imageType": "ECS_AL2023", "batchImageStatus": status}],
+    }
+
+
+def test_latest_image_on_creation_needs_no_request(batch, context):
+    present(context(), NAME, wanted(update_to_latest_image_version=True))
+    assert batch.operations() == ["create_compute_environment"]
+    assert "updateToLatestImageVersion" not in batch.writes[0][1]["computeResources"]
+
+
+def test_latest_image_is_a_change_only_when_batch_has_a_newer_one(batch, context):
+    batch.add_environment(NAME, image_status("LATEST"))
+    assert present(context(), NAME, wanted(update_to_latest_image_version=True))[0] is False
+    batch._environment(NAME)["computeResources"]["ec2Configuration"][0]["batchImageStatus"] = "UPDATE_AVAILABLE"
+    assert present(context(), NAME, wanted())[0] is False  # not asked for: left alone
+    ctx = context(check_mode=True)
+    checked = present(ctx, NAME, wanted(update_to_latest_image_version=True))
+    assert ctx.report == {"action": "update", "changed_fields": ["update_to_latest_image_version"]}
+    real = present(context(), NAME, wanted(update_to_latest_image_version=True))
+    assert checked == real and real[0] is True
+    assert batch.writes == [
+        (
+            "update_compute_environment",
+            {"computeEnvironment": ARN, "computeResources": {"updateToLatestImageVersion": True}},
+        )
+    ]
+    assert present(context(), NAME, wanted(update_to_latest_image_version=True))[0] is False
+
+
+def test_latest_image_rides_along_infrastructure_updates_only(batch, context):
+    batch.add_environment(NAME, image_status("LATEST"))
+    present(context(), NAME, wanted(update_to_latest_image_version=True, max_vcpus=16))
+    assert batch.writes[-1][1]["computeResources"] == {"maxvCpus": 16}  # scaling only: no AMI request
+    present(context(), NAME, wanted(update_to_latest_image_version=True, max_vcpus=16, instance_types=["m5"]))
+    assert batch.writes[-1][1]["computeResources"] == {"instanceTypes": ["m5"], "updateToLatestImageVersion": True}
+
+
+def test_latest_image_of_a_best_fit_environment_needs_replace(batch, context):
+    batch.add_environment(NAME, {**image_status("UPDATE_AVAILABLE"), "allocationStrategy": "BEST_FIT"})
+    with pytest.raises(BatchValidationError, match="update_to_latest_image_version \\(not updatable in place"):
+        present(context(), NAME, wanted(update_to_latest_image_version=True))
+    assert batch.writes == []
+    fargate = wanted(compute_resource_type="FARGATE", instance_types=None, instance_role=None)
+    with pytest.raises(BatchValidationError, match="update_to_latest_image_version: only for EC2 and SPOT"):
+        present(context(), "f-ce", {**fargate, "update_to_latest_image_version": True})
+
+
+# --- an INVALID environment is repaired (issue 17) ---------------------------------------------------------
+def test_an_invalid_environment_is_replaced_without_replace(batch, context):
+    a, _b = replacement_setup(batch)
+    batch._environment(NAME).update(status="INVALID", statusReason="CLIENT_ERROR - subnet-1 does not exist")
+    ctx = context(check_mode=True)
+    checked = present(ctx, NAME, wanted(subnets=["subnet-2"]))
+    assert batch.writes == []
+    assert ctx.report == {
+        "action": "replace",
+        "changed_fields": ["subnets"],
+        "reason": "INVALID: CLIENT_ERROR - subnet-1 does not exist",
+    }
+    assert ctx.warnings == [
+        "compute environment dev-carbon-ce is INVALID: CLIENT_ERROR - subnet-1 does not exist; it is replaced (its "
+        "queues keep their order), without replace=true, since subnets cannot change in place"
+    ]
+    changed, _before, after = present(context(), NAME, wanted(subnets=["subnet-2"]))
+    assert changed is True and after["status"] == "VALID" and after["computeResources"]["subnets"] == ["subnet-2"]
+    assert checked[2]["computeResources"]["subnets"] == ["subnet-2"]
+    assert order(batch, "dev-carbon-jq") == [a, ARN, _b]
+    assert present(context(), NAME, wanted(subnets=["subnet-2"]))[0] is False
+
+
+def test_an_invalid_environment_is_updated_in_place_when_aws_allows_it(batch, context):
+    batch.add_environment(
+        NAME, {"allocationStrategy": "BEST_FIT_PROGRESSIVE"}, status="INVALID", statusReason="CLIENT_ERROR - sg-1"
+    )
+    ctx = context()
+    changed, _before, after = present(ctx, NAME, wanted(security_group_ids=["sg-2"]))
+    assert changed is True and batch.operations() == ["update_compute_environment"]
+    assert ctx.report["reason"] == "INVALID: CLIENT_ERROR - sg-1" and "updated in place" in ctx.warnings[0]
+
+
+def test_a_healthy_environment_still_needs_replace(batch, context):
+    batch.add_environment(NAME, {"allocationStrategy": "BEST_FIT"})
+    with pytest.raises(BatchValidationError, match="Set replace=true"):
+        present(context(), NAME, wanted(subnets=["subnet-2"]))
+    assert batch.writes == []
