@@ -9,16 +9,18 @@ compares it with the wanted options, and ``replacement_reasons()`` says which of
 UpdateComputeEnvironment cannot apply (see ``IN_PLACE_UPDATABLE``).
 """
 
+import copy
 import hashlib
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
-from ansible_collections.ondemand.batch.plugins.module_utils.common import get_caller_identity, retry_decorator
+from ansible_collections.ondemand.batch.plugins.module_utils.common import retry_decorator
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
     BatchErrorHandler,
     BatchValidationError,
 )
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import Poll
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import (
     collects_problems,
     is_arn,
@@ -26,11 +28,6 @@ from ansible_collections.ondemand.batch.plugins.module_utils.validation import (
     validate_name,
     validate_range,
 )
-from ansible_collections.ondemand.batch.plugins.module_utils.waiters import (
-    wait_until_deleted,
-    wait_until_valid,
-)
-from ansible_collections.ondemand.batch.plugins.module_utils.waiters import wait_until_settled as settle
 
 EC2_TYPES = ("EC2", "SPOT")
 FARGATE_TYPES = ("FARGATE", "FARGATE_SPOT")
@@ -64,6 +61,8 @@ REPLACEMENT_TAG = "ondemand.batch:replacement-for"
 # Defaults AWS applies when a field is not set (what DescribeComputeEnvironments then reports).
 UPDATE_POLICY_DEFAULTS = {"terminate_jobs_on_update": False, "job_execution_timeout_minutes": 30}
 LAUNCH_TEMPLATE_DEFAULT_VERSION = "$Default"
+# Keys of an update's computeResources that ask for something rather than set a field AWS reports.
+UPDATE_ONLY_RESOURCE_KEYS = ("updateToLatestImageVersion",)
 
 # option name -> (key in computeResources, how values compare, compute resource types that accept it)
 COMPUTE_RESOURCE_OPTIONS = {
@@ -94,6 +93,8 @@ TOP_LEVEL_OPTIONS = {
     "update_policy": ("updatePolicy", "update_policy"),
 }
 ALL_OPTIONS = tuple(TOP_LEVEL_OPTIONS) + tuple(COMPUTE_RESOURCE_OPTIONS)
+# Not a setting AWS reports but a request of an update: move to the latest AMI Batch supports (EC2 and SPOT).
+LATEST_IMAGE = "update_to_latest_image_version"
 
 LAUNCH_TEMPLATE_KEYS = {
     "launch_template_id": "launchTemplateId",
@@ -139,6 +140,7 @@ INFRASTRUCTURE_FIELDS = frozenset(
         "placement_group",
         "security_group_ids",
         "subnets",
+        LATEST_IMAGE,
     }
 )
 EC2_SCALING = "EC2_SCALING"
@@ -414,6 +416,8 @@ def validate_options(name, desired, current=None, problems=None):
     )
     given = [option for option in COMPUTE_RESOURCE_OPTIONS if desired.get(option) is not None]
 
+    if desired.get(LATEST_IMAGE) and (env_type == "UNMANAGED" or resource_type in FARGATE_TYPES):
+        problems.add(LATEST_IMAGE, "only for EC2 and SPOT compute environments (Batch picks no AMI for the others)")
     if env_type == "UNMANAGED":
         for option in given:
             problems.add(option, "not supported for UNMANAGED compute environments")
@@ -584,8 +588,23 @@ def post_create_request(arn, options):
     return {"computeEnvironment": arn, **request}
 
 
-def update_request(arn, current, diffs):
-    """UpdateComputeEnvironment arguments applying ``diffs`` (all of them updatable in place)."""
+def image_update_available(detail):
+    """Whether Batch reports a newer AMI for the environment's image type (``batchImageStatus``)."""
+    configuration = (detail.get("computeResources") or {}).get("ec2Configuration") or []
+    return any(item.get("batchImageStatus") == "UPDATE_AVAILABLE" for item in configuration)
+
+
+def image_differences(detail, latest_image):
+    """``{LATEST_IMAGE: (False, True)}`` when the latest AMI is wanted and Batch has a newer one, else ``{}``."""
+    return {LATEST_IMAGE: (False, True)} if latest_image and image_update_available(detail) else {}
+
+
+def update_request(arn, current, diffs, latest_image=False):
+    """UpdateComputeEnvironment arguments applying ``diffs`` (all of them updatable in place).
+
+    With ``latest_image`` an infrastructure update also moves to the latest AMI (``updateToLatestImageVersion``);
+    a scaling update alone never asks for it (it would make it an infrastructure update).
+    """
     request = {"computeEnvironment": arn}
     for option, (key, _kind) in TOP_LEVEL_OPTIONS.items():
         if option not in diffs or option == "type":
@@ -601,33 +620,30 @@ def update_request(arn, current, diffs):
     changed = {option: after for option, (_before, after) in diffs.items() if option in COMPUTE_RESOURCE_OPTIONS}
     if changed:
         request["computeResources"] = compute_resources_request(changed)
+    if LATEST_IMAGE in diffs or (latest_image and set(diffs) & INFRASTRUCTURE_FIELDS):
+        request.setdefault("computeResources", {})["updateToLatestImageVersion"] = True
     return request
 
 
 # --- predictions (check mode, and results when not waiting) ------------------------------------------
-def predicted_detail(name, arn, options, tags, previous=None, status="VALID"):
-    """The DescribeComputeEnvironments entry the environment will have once ``options`` are applied."""
-    previous = previous or {}
+def predicted_detail(name, arn, options, tags, status="VALID"):
+    """The DescribeComputeEnvironments entry a new environment will have once created with ``options``.
+
+    Built from the requests a real run sends (``create_request``, then ``post_create_request``): the update policy
+    is only there when the creation sets one other than AWS's defaults, as AWS reports it.
+    """
     detail = {
-        key: value
-        for key, value in previous.items()
-        if key not in ("computeResources", "tags", "state", "serviceRole", "updatePolicy", "unmanagedvCpus")
+        "computeEnvironmentName": name,
+        "computeEnvironmentArn": arn,
+        "type": options.get("type") or "MANAGED",
+        "state": options.get("compute_environment_state") or "ENABLED",
+        "status": status,
+        "tags": dict(tags or {}),
     }
-    detail.update(
-        {
-            "computeEnvironmentName": name,
-            "computeEnvironmentArn": arn,
-            "type": options.get("type") or "MANAGED",
-            "state": options.get("compute_environment_state") or "ENABLED",
-            "status": status,
-            "tags": dict(tags or {}),
-        }
-    )
     if options.get("service_role"):
         detail["serviceRole"] = options["service_role"]
     if detail["type"] == "MANAGED":
-        resources = dict(previous.get("computeResources") or {})
-        resources.update(compute_resources_request(options))
+        resources = compute_resources_request(options)
         if options.get("compute_resource_type") in EC2_TYPES:
             resources.setdefault("minvCpus", 0)
             resources.setdefault("allocationStrategy", BEST_FIT)
@@ -635,32 +651,47 @@ def predicted_detail(name, arn, options, tags, previous=None, status="VALID"):
         detail["computeResources"] = resources
     elif options.get("unmanaged_vcpus") is not None:
         detail["unmanagedvCpus"] = options["unmanaged_vcpus"]
-    policy = {
-        **UPDATE_POLICY_DEFAULTS,
-        **{k: v for k, v in (options.get("update_policy") or {}).items() if v is not None},
-    }
-    detail["updatePolicy"] = _camel(UPDATE_POLICY_KEYS, policy)
+    follow_up = post_create_request(arn, options) or {}
+    if "updatePolicy" in follow_up:
+        detail["updatePolicy"] = follow_up["updatePolicy"]
     return detail
 
 
-def apply_differences(current_detail, current, diffs, tags):
-    """Predicted detail of an existing environment after an in-place update."""
-    options = dict(current)
-    for option, (_before, after) in diffs.items():
-        options[option] = after
-    if "update_policy" in diffs:
-        options["update_policy"] = {
-            **current.get("update_policy", UPDATE_POLICY_DEFAULTS),
-            **{k: v for k, v in diffs["update_policy"][1].items() if v is not None},
-        }
-    return predicted_detail(
-        current_detail["computeEnvironmentName"],
-        current_detail["computeEnvironmentArn"],
-        options,
-        tags,
-        previous=current_detail,
-        status=current_detail.get("status", "VALID"),
-    )
+def apply_differences(current_detail, current, diffs, tags, status=None, latest_image=False):
+    """Predicted entry of an existing environment once ``diffs`` are applied in place and its tags are ``tags``.
+
+    The UpdateComputeEnvironment request a real run sends (``update_request``) merged over the entry, as AWS merges
+    it: only what the request carries changes (an environment without an update policy keeps none unless the
+    request sets one). Batch moves the desired vCPUs into the new min-max range by itself, unless they are set.
+    ``status`` is the status after an update (VALID when waiting, else UPDATING); without diffs it is kept.
+    """
+    detail = copy.deepcopy(current_detail)
+    detail["tags"] = dict(tags or {})
+    if not diffs:
+        return detail
+    request = update_request(current_detail["computeEnvironmentArn"], current, diffs, latest_image)
+    for key in ("state", "serviceRole", "unmanagedvCpus"):
+        if key in request:
+            detail[key] = request[key]
+    if "updatePolicy" in request:
+        detail["updatePolicy"] = {**(detail.get("updatePolicy") or {}), **request["updatePolicy"]}
+    if "computeResources" in request:
+        resources = dict(detail.get("computeResources") or {})
+        update = {k: v for k, v in request["computeResources"].items() if k not in UPDATE_ONLY_RESOURCE_KEYS}
+        resources.update(copy.deepcopy(update))
+        if resources.get("type") in EC2_TYPES and "desiredvCpus" not in update and "maxvCpus" in resources:
+            minimum = resources.get("minvCpus", 0)
+            if resources["maxvCpus"] >= minimum:
+                resources["desiredvCpus"] = min(max(resources.get("desiredvCpus", 0), minimum), resources["maxvCpus"])
+        if request["computeResources"].get("updateToLatestImageVersion") and resources.get("ec2Configuration"):
+            resources["ec2Configuration"] = [
+                dict(item, batchImageStatus="LATEST") if "batchImageStatus" in item else item
+                for item in resources["ec2Configuration"]
+            ]
+        detail["computeResources"] = resources
+    if status:
+        detail["status"] = status
+    return detail
 
 
 # --- API helpers ------------------------------------------------------------------------------------
@@ -712,33 +743,11 @@ def delete_compute_environment(client, arn):
     return client.delete_compute_environment(computeEnvironment=arn, aws_retry=True)
 
 
-def wait_for_compute_environment(client, arn, name, wait_options):
-    """Wait until the environment is VALID; fail with AWS's statusReason when it turns INVALID."""
-    return wait_until_valid(
-        lambda: describe_compute_environment(client, arn), f"compute environment {name}", wait_options
+def environment_poll(ctx, arn, name, until=None, status=None):
+    """A ``Poll`` of the reconcile driver for one environment: read it, or wait until ``until``."""
+    return Poll(
+        ctx, describe_compute_environments, "computeEnvironmentArn", arn, f"compute environment {name}", until, status
     )
-
-
-def wait_for_compute_environment_deleted(client, arn, name, wait_options):
-    return wait_until_deleted(
-        lambda: describe_compute_environment(client, arn), f"compute environment {name}", wait_options
-    )
-
-
-def wait_until_settled(client, detail, wait_options):
-    """Wait out CREATING/UPDATING (AWS refuses changes meanwhile); returns the fresh entry."""
-    return settle(
-        lambda: describe_compute_environment(client, detail["computeEnvironmentArn"]),
-        detail,
-        f"compute environment {detail['computeEnvironmentName']}",
-        wait_options,
-    )
-
-
-def caller_account(sts):
-    """(partition, account) of the caller."""
-    identity = get_caller_identity(sts)
-    return identity["Arn"].split(":")[1], identity["Account"]
 
 
 # --- IAM look-ups -----------------------------------------------------------------------------------

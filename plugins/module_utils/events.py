@@ -104,31 +104,29 @@ def read_rule(events, name, target_id, bus=DEFAULT_EVENT_BUS, with_tags=True):
     return current, ours, others, tags
 
 
-def remove_owned_target(events, name, target_id, ours, others, check_mode, warn, bus=DEFAULT_EVENT_BUS):
-    """``state: absent`` of a module that owns ``target_id`` of an existing rule.
+def plan_owned_target_removal(name, target_id, ours, others):
+    """``state: absent`` of a module that owns ``target_id`` of an existing rule: ``(writes, rule kept, warning)``.
 
-    The rule is deleted when no other target is left; otherwise only our target goes and the rule stays
-    (a warning says so). Returns ``(changed, rule_kept)``.
+    The rule is deleted when no other target is left; otherwise only our target goes and the rule stays (the
+    warning says so). ``writes`` lists ``remove_target`` and/or ``delete_rule``, in that order (none: no change).
     """
     if others:
         listed = ", ".join(sorted(others))
         if ours is None:
-            warn(f"Rule {name} left alone: it has only targets this module does not own ({listed})")
-            return False, True
-        if not check_mode:
-            remove_target(events, name, target_id, bus)
-        warn(f"Rule {name} kept: it has targets this module does not own ({listed}); only {target_id} was removed")
-        return True, True
-    if not check_mode:
-        if ours is not None:
-            remove_target(events, name, target_id, bus)
+            return [], True, f"Rule {name} left alone: it has only targets this module does not own ({listed})"
+        warning = f"Rule {name} kept: it has targets this module does not own ({listed}); only {target_id} was removed"
+        return ["remove_target"], True, warning
+    return (["remove_target"] if ours is not None else []) + ["delete_rule"], False, None
+
+
+def apply_owned_target_removal(events, name, target_id, writes, bus=DEFAULT_EVENT_BUS):
+    if "remove_target" in writes:
+        remove_target(events, name, target_id, bus)
+    if "delete_rule" in writes:
         delete_rule(events, name, bus)
-    return True, False
 
 
-def sync_rule_tags(events, arn, current_tags, wanted, purge_tags, check_mode):
-    """Bring an existing rule's tags to ``wanted`` (None: leave them). Returns ``(changed, resulting tags)``."""
+def plan_rule_tags(current_tags, wanted, purge_tags):
+    """``(to_set, to_unset, resulting tags)`` of an existing rule (``wanted`` None: leave its tags)."""
     to_set, to_unset = tag_changes(current_tags, wanted, purge_tags)
-    if (to_set or to_unset) and not check_mode:
-        update_rule_tags(events, arn, to_set, to_unset)
-    return bool(to_set or to_unset), resulting_tags(current_tags, wanted, purge_tags)
+    return to_set, to_unset, resulting_tags(current_tags, wanted, purge_tags)

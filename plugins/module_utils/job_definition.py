@@ -21,8 +21,15 @@ from ansible_collections.amazon.aws.plugins.module_utils.transformation import s
 
 from ansible_collections.ondemand.batch.plugins.module_utils.common import paginate_items
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchErrorHandler, BatchValidationError
-from ansible_collections.ondemand.batch.plugins.module_utils.tagging import ensure_tags, resulting_tags
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import MISSING, PLANNED, Kind, run_one
+from ansible_collections.ondemand.batch.plugins.module_utils.secrets import (
+    full_secret_arn,
+    is_partial_secret_arn,
+    split_secret_reference,
+)
+from ansible_collections.ondemand.batch.plugins.module_utils.tagging import ensure_tags, resulting_tags, tag_changes
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import (
+    Problems,
     collects_problems,
     validate_max_items,
     validate_name,
@@ -51,6 +58,7 @@ MIN_EC2_MEMORY_MIB = 4
 LOG_DRIVERS = ("json-file", "syslog", "journald", "gelf", "fluentd", "awslogs", "splunk", "awsfirelens")
 FARGATE_LOG_DRIVERS = ("awslogs", "splunk", "awsfirelens")
 RESERVED_ENV_PREFIX = "AWS_BATCH"
+DESCRIBE_BATCH = 100  # DescribeJobDefinitions: at most 100 jobDefinitions a call
 
 # Secrets are referenced, never given by value: a Secrets Manager secret ARN (optionally with ECS's
 # ":json-key:version-stage:version-id" suffix), a Parameter Store parameter ARN, or the full path of a
@@ -844,25 +852,154 @@ def deregister_job_definition(client, arn):
     client.deregister_job_definition(jobDefinition=arn, aws_retry=True)
 
 
-def predict_registration(client, name, active, caller_identity, region):
+@BatchErrorHandler.common_error_handler("describe job definitions")
+def read_revisions(client, names):
+    """``{name: every revision of it (any status), newest first}`` for many names at once.
+
+    DescribeJobDefinitions with ``jobDefinitions`` (up to 100 names a call; "a list of up to 100 job definition
+    names or full ARN entries" in the API reference), following ``nextToken``. That parameter cannot be combined
+    with ``status``, so every revision comes back and ACTIVE ones are picked here; the INACTIVE ones tell the next
+    revision number (check mode predicts it without another call).
+    """
+    found = {name: {} for name in names}
+    unique = list(dict.fromkeys(names))
+    for index in range(0, len(unique), DESCRIBE_BATCH):
+        chunk = unique[index : index + DESCRIBE_BATCH]
+        for definition in paginate_items(client.describe_job_definitions, "jobDefinitions", jobDefinitions=chunk):
+            revisions = found.get(definition.get("jobDefinitionName"))
+            if revisions is not None:
+                revisions[definition["jobDefinitionArn"]] = definition
+    return {name: _newest_first(revisions.values()) for name, revisions in found.items()}
+
+
+def predict_registration(ctx, name, active, every=None, hints=()):
     """(revision, ARN) the next RegisterJobDefinition of ``name`` would return (check mode).
 
     Revision numbers keep growing across deregistrations (AWS keeps INACTIVE revisions), so the
-    highest revision of any status counts; the account comes from an existing ARN or, for a name never
-    registered, from ``caller_identity()`` (STS GetCallerIdentity).
+    highest revision of any status counts (``every`` revision when read already, else one more read); the
+    account comes from an existing ARN, an IAM role ARN of the definition (``hints``) or STS GetCallerIdentity.
     """
-    known = list_revisions(client, name, status=None) or list(active or [])
+    known = every if every is not None else (list_revisions(ctx.batch, name, status=None) or list(active or []))
     if known:
         latest = max(known, key=lambda d: d.get("revision", 0))
         revision = latest["revision"] + 1
         arn = f"{latest['jobDefinitionArn'].rsplit(':', 1)[0]}:{revision}"
         return revision, arn
-    identity = caller_identity()
-    partition = identity["Arn"].split(":")[1] if identity.get("Arn") else "aws"
-    return 1, f"arn:{partition}:batch:{region}:{identity['Account']}:job-definition/{name}:1"
+    return 1, f"{ctx.arn_prefix('batch', hints)}:job-definition/{name}:1"
+
+
+# --------------------------------------------------------------------------------------------- secrets
+
+
+def resolve_secret_references(ctx, request):
+    """``request`` with each partial Secrets Manager ARN of ``secrets`` and ``log_configuration.secret_options``
+    replaced by the secret's full ARN (one DescribeSecret per such ARN and module run; full ARNs, Parameter
+    Store references and requests without partial ARNs cost nothing).
+
+    A partial ARN of a secret that does not exist fails, except in check mode, where it is kept with a
+    warning (an earlier task, which check mode skipped, creates the secret).
+    """
+
+    def references(props):
+        found = [(f"secrets.{item.get('name')}", item) for item in props.get("secrets") or []]
+        log = props.get("logConfiguration") or {}
+        return found + [
+            (f"log_configuration.secret_options.{item.get('name')}", item) for item in log.get("secretOptions") or []
+        ]
+
+    if not any(
+        is_partial_secret_arn(item.get("valueFrom"))
+        for _f, item in references(request.get("containerProperties") or {})
+    ):
+        return request
+    request = copy.deepcopy(request)
+    problems = Problems()
+    for field, item in references(request["containerProperties"]):
+        if not is_partial_secret_arn(item.get("valueFrom")):
+            continue
+        arn, suffix = split_secret_reference(item["valueFrom"])
+        full = ctx.cached(f"secret:{arn}", lambda arn=arn: full_secret_arn(ctx.service("secretsmanager"), arn))
+        if full is not None:
+            item["valueFrom"] = full + suffix
+        elif ctx.check_mode:
+            ctx.warn(
+                f"{field}: no Secrets Manager secret {arn} exists; check mode keeps this partial ARN and assumes "
+                "an earlier task creates the secret"
+            )
+        else:
+            problems.add(
+                field,
+                f"no Secrets Manager secret {arn} exists (an ARN without the secret's 6-character suffix is "
+                "resolved to its full ARN, so the secret must exist)",
+            )
+    problems.raise_if_any()
+    return request
 
 
 # --------------------------------------------------------------------------------------------- ensure
+
+# Where a difference of the canonical form is set in the module's options.
+TOP_LEVEL_OPTIONS = {
+    "type": "type",
+    "parameters": "parameters",
+    "schedulingPriority": "scheduling_priority",
+    "retryStrategy": "retry_strategy",
+    "propagateTags": "propagate_tags",
+    "timeout": "timeout",
+    "platformCapabilities": "platform",
+    "nodeProperties": "node_properties",
+    "ecsProperties": "ecs_properties",
+}
+CONTAINER_KEY_OPTIONS = {
+    "image": "image",
+    "command": "command",
+    "environment": "environment",
+    "secrets": "secrets",
+    "jobRoleArn": "job_role_arn",
+    "executionRoleArn": "execution_role_arn",
+    "logConfiguration": "log_configuration",
+    "privileged": "privileged",
+    "readonlyRootFilesystem": "readonly_root_filesystem",
+    "user": "user",
+    "ulimits": "ulimits",
+    "volumes": "volumes",
+    "mountPoints": "mount_points",
+    "linuxParameters": "linux_parameters",
+    "networkConfiguration": "assign_public_ip",
+    "fargatePlatformConfiguration": "platform_version",
+    "ephemeralStorage": "ephemeral_storage",
+    "runtimePlatform": "runtime_platform",
+}
+REQUIREMENT_OPTIONS = {"VCPU": "vcpus", "MEMORY": "memory", "GPU": "gpus"}
+
+
+def changed_options(desired, current):
+    """The option names whose part of two canonical definitions differs (``{}`` for a missing side)."""
+    fields = set()
+    for key in set(desired) | set(current):
+        if desired.get(key) == current.get(key):
+            continue
+        if key == "containerProperties":
+            fields.update(_changed_container_options(desired.get(key) or {}, current.get(key) or {}))
+        else:
+            fields.add(TOP_LEVEL_OPTIONS.get(key) or _snake_key(key))
+    return sorted(fields)
+
+
+def _changed_container_options(desired, current):
+    fields = set()
+    for key in set(desired) | set(current):
+        if desired.get(key) == current.get(key):
+            continue
+        if key == "resourceRequirements":
+            wanted = {r["type"]: r["value"] for r in desired.get(key) or []}
+            have = {r["type"]: r["value"] for r in current.get(key) or []}
+            for kind in set(wanted) | set(have):
+                if wanted.get(kind) != have.get(kind):
+                    fields.add(REQUIREMENT_OPTIONS.get(kind, "container_properties"))
+        else:
+            fields.add(CONTAINER_KEY_OPTIONS.get(key, "container_properties"))
+    return fields
 
 
 def _active_revisions(definitions):
@@ -877,66 +1014,84 @@ def _diff_view(result, active):
     return view
 
 
-def ensure_present(
-    client,
-    request,
-    tags=None,
-    purge_tags=True,
-    keep_revisions=None,
-    check_mode=False,
-    caller_identity=None,
-    region=None,
-):
-    """Make the latest ACTIVE revision of ``request['jobDefinitionName']`` match ``request``.
+def _revisions(ctx, name, current):
+    """(ACTIVE revisions newest first, every revision or None when only the ACTIVE ones were read)."""
+    if current is MISSING:
+        return list_revisions(ctx.batch, name, status="ACTIVE"), None
+    every = list(current or [])
+    return [d for d in every if d.get("status", "ACTIVE") == "ACTIVE"], every
+
+
+def _role_hints(request):
+    props = request.get("containerProperties") or {}
+    return [props.get("executionRoleArn"), props.get("jobRoleArn")]
+
+
+def present_steps(ctx, name, desired, current=MISSING):
+    """Make the latest ACTIVE revision of ``name`` match ``desired`` (the module's options).
 
     Registers a new revision only when the canonical forms differ; otherwise applies tag changes to the
-    latest revision. Then deregisters ACTIVE revisions beyond the newest ``keep_revisions``.
-    Returns ``(changed, result, diff, deregistered_arns)``; makes no write call in check mode.
+    latest revision. Then deregisters ACTIVE revisions beyond the newest ``keep_revisions``. ``current`` is every
+    revision of the name (``read_revisions``), or ``MISSING`` to read the ACTIVE ones here.
+    Returns ``(changed, before, after)``, each the result with ``active_revisions`` ({} when none); the ARNs
+    deregistered are in the context's report. Makes no write call in check mode.
     """
-    name = request["jobDefinitionName"]
-    active = list_revisions(client, name, status="ACTIVE")
+    request = resolve_secret_references(ctx, validate_params(desired))
+    tags, purge_tags, keep = desired.get("tags"), desired.get("purge_tags", True), desired.get("keep_revisions")
+    active, every = _revisions(ctx, name, current)
     latest = active[0] if active else None
-    desired = normalize_definition(request)
-    current = normalize_definition(latest) if latest else None
+    wanted = normalize_definition(request)
+    now = normalize_definition(latest) if latest else None
     current_tags = dict((latest or {}).get("tags") or {})
     final_tags = resulting_tags(current_tags, tags, purge_tags)
-
     before = (
-        _diff_view(to_result(current, name, latest["revision"], latest["jobDefinitionArn"], current_tags), active)
+        _diff_view(to_result(now, name, latest["revision"], latest["jobDefinitionArn"], current_tags), active)
         if latest
         else {}
     )
-    changed = False
-    if latest is None or desired != current:
-        if check_mode:
-            revision, arn = predict_registration(client, name, active, caller_identity, region)
-        else:
-            response = register_job_definition(client, request, final_tags)
+
+    register = latest is None or wanted != now
+    to_set, to_unset = ({}, []) if register else tag_changes(current_tags, tags, purge_tags)
+    dropped = (active[keep - 1 :] if register else active[keep:]) if keep else []
+    fields = changed_options(wanted, now or {}) if register else []
+    if to_set or to_unset:
+        fields.append("tags")
+    if dropped:
+        fields.append("keep_revisions")
+    changed = bool(register or to_set or to_unset or dropped)
+    ctx.plan("create" if latest is None else ("update" if changed else "none"), fields)
+
+    if register and ctx.check_mode:
+        revision, arn = predict_registration(ctx, name, active, every, _role_hints(request))
+    elif changed and not ctx.check_mode:
+        yield PLANNED
+        if register:
+            response = register_job_definition(ctx.batch, request, final_tags)
             revision, arn = response["revision"], response["jobDefinitionArn"]
-        changed = True
-        active = [{"revision": revision, "jobDefinitionArn": arn}, *active]
-        result = to_result(desired, name, revision, arn, final_tags)
+        elif to_set or to_unset:
+            ensure_tags(ctx.batch, latest["jobDefinitionArn"], current_tags, tags, purge_tags)
+        for old in dropped:
+            deregister_job_definition(ctx.batch, old["jobDefinitionArn"])
+    remaining = [d for d in active if d not in dropped]
+    if register:
+        remaining.insert(0, {"revision": revision, "jobDefinitionArn": arn})
+        result = to_result(wanted, name, revision, arn, final_tags)
     else:
-        changed = ensure_tags(client, latest["jobDefinitionArn"], current_tags, tags, purge_tags, check_mode)
-        result = to_result(current, name, latest["revision"], latest["jobDefinitionArn"], final_tags)
-
-    deregistered = []
-    if keep_revisions:
-        for old in active[keep_revisions:]:
-            if not check_mode:
-                deregister_job_definition(client, old["jobDefinitionArn"])
-            deregistered.append(old["jobDefinitionArn"])
-        active = active[:keep_revisions]
-    changed = changed or bool(deregistered)
-    return changed, result, {"before": before, "after": _diff_view(result, active)}, deregistered
+        result = to_result(now, name, latest["revision"], latest["jobDefinitionArn"], final_tags)
+    ctx.report["deregistered"] = [old["jobDefinitionArn"] for old in dropped]
+    return changed, before, _diff_view(result, remaining)
 
 
-def ensure_absent(client, name, revision=None, check_mode=False):
-    """Deregister every ACTIVE revision of ``name`` (or only ``revision``).
+def absent_steps(ctx, name, desired=None, current=MISSING):
+    """Deregister every ACTIVE revision of ``name`` (or only ``desired['revision']``).
 
-    Returns ``(changed, diff, deregistered_arns)``; makes no write call in check mode.
+    Returns ``(changed, before, after)``: the latest ACTIVE revision with ``active_revisions`` before and after
+    ({} when none); the ARNs deregistered are in the context's report. Makes no write call in check mode.
     """
-    active = list_revisions(client, name, status="ACTIVE")
+    desired = dict(desired or {}, name=name, state="absent")
+    validate_params(desired)
+    revision = desired.get("revision")
+    active, _every = _revisions(ctx, name, current)
     targets = [d for d in active if revision is None or d["revision"] == revision]
     remaining = [d for d in active if d not in targets]
 
@@ -949,7 +1104,51 @@ def ensure_absent(client, name, revision=None, check_mode=False):
         )
         return _diff_view(result, definitions)
 
-    for target in targets:
-        if not check_mode:
-            deregister_job_definition(client, target["jobDefinitionArn"])
-    return bool(targets), {"before": view(active), "after": view(remaining)}, [t["jobDefinitionArn"] for t in targets]
+    if targets:
+        ctx.plan("delete", changed_options({}, normalize_definition(targets[0])))
+    else:
+        ctx.plan("none")
+    if targets and not ctx.check_mode:
+        yield PLANNED
+        for target in targets:
+            deregister_job_definition(ctx.batch, target["jobDefinitionArn"])
+    ctx.report["deregistered"] = [t["jobDefinitionArn"] for t in targets]
+    return bool(targets), view(active), view(remaining)
+
+
+def ensure_present(ctx, name, desired, current=MISSING):
+    """Register a revision when the definition differs, tag, and keep ``keep_revisions``. (changed, before, after)"""
+    return run_one(ctx, present_steps(ctx, name, desired, current))
+
+
+def ensure_absent(ctx, name, desired=None, current=MISSING):
+    """Deregister the ACTIVE revisions (or one). Returns (changed, before, after)."""
+    return run_one(ctx, absent_steps(ctx, name, desired, current))
+
+
+def singular_result(entry, before, after, report):
+    """The job_definition module's result: the latest revision (empty after state=absent) and what was deregistered."""
+    result = {}
+    if entry.get("state", "present") == "present":
+        result = {key: value for key, value in (after or {}).items() if key != "active_revisions"}
+    return {"job_definition": result, "deregistered": list(report.get("deregistered") or [])}
+
+
+def static_problems(entry, problems):
+    validate_params(entry, problems=problems)
+
+
+def read_entries(ctx, entries):
+    return read_revisions(ctx.batch, [entry["name"] for entry in entries])
+
+
+KIND = Kind(
+    result_key="job_definition",
+    list_key="job_definitions",
+    present=present_steps,
+    absent=absent_steps,
+    read=read_entries,
+    view=lambda view: view or {},
+    validate=static_problems,
+    result=singular_result,
+)

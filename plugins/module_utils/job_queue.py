@@ -20,17 +20,13 @@ from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
     BatchErrorHandler,
     BatchValidationError,
 )
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import Poll
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import (
     collects_problems,
     is_arn,
     validate_max_items,
     validate_name,
     validate_range,
-)
-from ansible_collections.ondemand.batch.plugins.module_utils.waiters import (
-    wait_until_deleted,
-    wait_until_settled,
-    wait_until_valid,
 )
 
 MAX_COMPUTE_ENVIRONMENTS = 3
@@ -253,13 +249,15 @@ def validate_same_platform(details):
         )
 
 
-def resolve_compute_environments(client, identifiers, allow_missing=False):
-    """The environments' entries in the given order (one DescribeComputeEnvironments call).
+def resolve_compute_environments(client, identifiers, allow_missing=False, details=None):
+    """The environments' entries in the given order (one DescribeComputeEnvironments call, none when ``details``
+    already holds the entries found for them).
 
     Fails before any write on unknown names, deleted environments and mixed platforms. With
     ``allow_missing`` (check mode) unknown ones are None in the result instead.
     """
-    details = describe_compute_environments(client, identifiers)
+    if details is None:
+        details = describe_compute_environments(client, identifiers)
     resolved, missing = [], []
     for identifier in identifiers:
         detail = find_environment(details, identifier)
@@ -278,14 +276,15 @@ def list_scheduling_policy_arns(client):
     return [item["arn"] for item in paginate(client, "list_scheduling_policies").get("schedulingPolicies", [])]
 
 
-def resolve_scheduling_policy(client, value, allow_missing=False):
-    """An ARN for a scheduling policy name (ListSchedulingPolicies); ARNs and "" pass unchanged.
+def resolve_scheduling_policy(client, value, allow_missing=False, arns=None):
+    """An ARN for a scheduling policy name (ListSchedulingPolicies, unless ``arns`` holds its answer); ARNs and ""
+    pass unchanged.
 
     With ``allow_missing`` (check mode) an unknown name gives None instead of failing.
     """
     if not value or is_arn(value):
         return value
-    for arn in list_scheduling_policy_arns(client):
+    for arn in list_scheduling_policy_arns(client) if arns is None else arns:
         if resource_name(arn) == value:
             return arn
     if allow_missing:
@@ -334,41 +333,9 @@ def delete_job_queue(client, arn):
     return client.delete_job_queue(jobQueue=arn, aws_retry=True)
 
 
-def wait_for_job_queue(client, arn, name, wait_options):
-    """Wait until the queue is VALID; fail with AWS's statusReason when it turns INVALID."""
-    return wait_until_valid(lambda: describe_job_queue(client, arn), f"job queue {name}", wait_options)
-
-
-def wait_for_job_queue_deleted(client, arn, name, wait_options):
-    return wait_until_deleted(lambda: describe_job_queue(client, arn), f"job queue {name}", wait_options)
-
-
-def wait_queue_settled(client, detail, wait_options):
-    """Wait out CREATING/UPDATING (AWS refuses changes meanwhile); returns the fresh entry."""
-    return wait_until_settled(
-        lambda: describe_job_queue(client, detail["jobQueueArn"]),
-        detail,
-        f"job queue {detail['jobQueueName']}",
-        wait_options,
-    )
-
-
-def delete_queue(client, detail, wait_options, wait_gone=True):
-    """Disable (and wait), delete, and optionally wait until the queue is gone."""
-    arn, name = detail["jobQueueArn"], detail["jobQueueName"]
-    detail = wait_queue_settled(client, detail, wait_options)
-    if detail is None:
-        return
-    if detail.get("status") == "DELETING":
-        if wait_gone:
-            wait_for_job_queue_deleted(client, arn, name, wait_options)
-        return
-    if detail.get("state") != "DISABLED":
-        update_job_queue(client, {"jobQueue": arn, "state": "DISABLED"})
-        wait_queue_settled(client, {**detail, "status": "UPDATING"}, wait_options)
-    delete_job_queue(client, arn)
-    if wait_gone:
-        wait_for_job_queue_deleted(client, arn, name, wait_options)
+def queue_poll(ctx, arn, name, until=None, status=None):
+    """A ``Poll`` of the reconcile driver for one queue: read it, or wait until ``until``."""
+    return Poll(ctx, describe_job_queues, "jobQueueArn", arn, f"job queue {name}", until, status)
 
 
 # --- queues seen from a compute environment ----------------------------------------------------------
@@ -382,24 +349,6 @@ def repointed_order(queue, old_arn, new_arn):
     if new_arn in arns:
         return [arn for arn in arns if arn != old_arn]
     return [new_arn if arn == old_arn else arn for arn in arns]
-
-
-def repoint_queues(client, queues, old_arn, new_arn, wait_options):
-    """Point every queue that uses ``old_arn`` at ``new_arn`` instead, keeping the order; wait for them."""
-    changed = []
-    for queue in queues_using(queues, old_arn):
-        queue = wait_queue_settled(client, queue, wait_options)
-        update_job_queue(
-            client,
-            {
-                "jobQueue": queue["jobQueueArn"],
-                "computeEnvironmentOrder": order_request(repointed_order(queue, old_arn, new_arn)),
-            },
-        )
-        changed.append(queue)
-    for queue in changed:
-        wait_for_job_queue(client, queue["jobQueueArn"], queue["jobQueueName"], wait_options)
-    return [queue["jobQueueName"] for queue in changed]
 
 
 def mixed_platform_queues(client, queues, old_arn, new_platform):

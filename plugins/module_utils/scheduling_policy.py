@@ -8,7 +8,6 @@ element is the name. A policy's fair-share settings are compared in canonical fo
 (compute reservation 0, share decay 0, weight factor 1.0) filled in and share identifiers sorted.
 """
 
-import copy
 import re
 
 from ansible_collections.ondemand.batch.plugins.module_utils.common import paginate_items
@@ -16,7 +15,8 @@ from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
     BatchError,
     BatchErrorHandler,
 )
-from ansible_collections.ondemand.batch.plugins.module_utils.tagging import ensure_tags, resulting_tags
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import MISSING, PLANNED, Kind, run_one
+from ansible_collections.ondemand.batch.plugins.module_utils.tagging import ensure_tags, resulting_tags, tag_changes
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import (
     collects_problems,
     validate_max_items,
@@ -173,9 +173,12 @@ def get_policy(client, name):
 
 
 @BatchErrorHandler.list_error_handler("describe job queues", [])
-def queues_using(client, arn):
+def all_job_queues(client):
+    return paginate_items(client.describe_job_queues, "jobQueues")
+
+
+def queues_using(queues, arn):
     """Names of the job queues whose scheduling policy is ``arn``."""
-    queues = paginate_items(client.describe_job_queues, "jobQueues")
     return sorted(q["jobQueueName"] for q in queues if q.get("schedulingPolicyArn") == arn)
 
 
@@ -200,47 +203,80 @@ def delete_policy(client, arn):
 
 # --------------------------------------------------------------------------------------------- ensure
 
+FIELD_OPTIONS = {
+    "shareDecaySeconds": "share_decay_seconds",
+    "computeReservation": "compute_reservation",
+    "shareDistribution": "share_distribution",
+}
 
-def ensure_present(
-    client, name, fairshare_policy, tags=None, purge_tags=True, check_mode=False, caller_identity=None, region=None
-):
-    """Create the policy or update it in place. Returns ``(changed, result, diff)``; no write in check mode."""
-    existing = get_policy(client, name)
-    desired = normalize_fairshare_policy(fairshare_policy)
+
+def read_policies(ctx, names):
+    """``{name: DescribeSchedulingPolicies entry or None}``: one paginated ListSchedulingPolicies, then one
+    DescribeSchedulingPolicies per 100 policies found."""
+    found = {policy["name"]: policy for policy in find_policies(ctx.batch, names)} if names else {}
+    return {name: found.get(name) for name in names}
+
+
+def _fairshare_policy(desired):
+    return build_fairshare_policy(
+        desired.get("share_decay_seconds"), desired.get("compute_reservation"), desired.get("share_distribution")
+    )
+
+
+def _changed_fields(desired, current):
+    return [option for key, option in FIELD_OPTIONS.items() if desired.get(key) != (current or {}).get(key)]
+
+
+def present_steps(ctx, name, desired, current=MISSING):
+    """Create the policy or update it in place. Returns ``(changed, before, after)`` (results, None when missing);
+    no write in check mode. ``current`` is the DescribeSchedulingPolicies entry (None when missing) or MISSING."""
+    validate_policy(
+        name, desired.get("share_decay_seconds"), desired.get("compute_reservation"), desired.get("share_distribution")
+    )
+    tags, purge_tags = desired.get("tags"), desired.get("purge_tags", True)
+    existing = get_policy(ctx.batch, name) if current is MISSING else current
+    wanted = normalize_fairshare_policy(_fairshare_policy(desired))
     if existing is None:
         final_tags = resulting_tags({}, tags, purge_tags)
-        if check_mode:
-            identity = caller_identity()
-            partition = identity["Arn"].split(":")[1] if identity.get("Arn") else "aws"
-            arn = f"arn:{partition}:batch:{region}:{identity['Account']}:scheduling-policy/{name}"
+        ctx.plan("create", list(FIELD_OPTIONS.values()) + (["tags"] if final_tags else []))
+        if ctx.check_mode:
+            arn = f"{ctx.arn_prefix('batch')}:scheduling-policy/{name}"
         else:
-            arn = create_policy(client, name, desired, final_tags)["arn"]
-        result = to_result(name, arn, desired, final_tags)
-        return True, result, {"before": {}, "after": copy.deepcopy(result)}
+            yield PLANNED
+            arn = create_policy(ctx.batch, name, wanted, final_tags)["arn"]
+        return True, None, to_result(name, arn, wanted, final_tags)
 
     arn = existing["arn"]
     current_tags = dict(existing.get("tags") or {})
     before = to_result(name, arn, existing.get("fairsharePolicy"), current_tags)
-    changed = False
-    if normalize_fairshare_policy(existing.get("fairsharePolicy")) != desired:
-        if not check_mode:
-            update_policy(client, arn, desired)
-        changed = True
-    changed = ensure_tags(client, arn, current_tags, tags, purge_tags, check_mode) or changed
-    result = to_result(name, arn, desired, resulting_tags(current_tags, tags, purge_tags))
-    return changed, result, {"before": before, "after": copy.deepcopy(result)}
+    fields = _changed_fields(wanted, normalize_fairshare_policy(existing.get("fairsharePolicy")))
+    to_set, to_unset = tag_changes(current_tags, tags, purge_tags)
+    if to_set or to_unset:
+        fields.append("tags")
+    ctx.plan("update" if fields else "none", fields)
+    if fields and not ctx.check_mode:
+        yield PLANNED
+        if any(field != "tags" for field in fields):
+            update_policy(ctx.batch, arn, wanted)
+        ensure_tags(ctx.batch, arn, current_tags, tags, purge_tags)
+    return bool(fields), before, to_result(name, arn, wanted, resulting_tags(current_tags, tags, purge_tags))
 
 
-def ensure_absent(client, name, check_mode=False):
+def absent_steps(ctx, name, desired=None, current=MISSING):
     """Delete the policy unless a job queue still uses it (AWS refuses; the error names the queues).
 
-    Returns ``(changed, diff)``; no write in check mode (which reports the same refusal).
+    Returns ``(changed, before, None)``; no write in check mode (which reports the same refusal).
     """
-    existing = get_policy(client, name)
+    desired = desired or {}
+    validate_policy(
+        name, desired.get("share_decay_seconds"), desired.get("compute_reservation"), desired.get("share_distribution")
+    )
+    existing = get_policy(ctx.batch, name) if current is MISSING else current
     if existing is None:
-        return False, {"before": {}, "after": {}}
+        ctx.plan("none")
+        return False, None, None
     before = describe_result(existing)
-    users = queues_using(client, existing["arn"])
+    users = queues_using(ctx.cached("scheduling_policy:job_queues", lambda: all_job_queues(ctx.batch)), existing["arn"])
     if users:
         raise BatchError(
             message=(
@@ -248,6 +284,43 @@ def ensure_absent(client, name, check_mode=False):
                 "Delete those queues or give them another scheduling policy first."
             )
         )
-    if not check_mode:
-        delete_policy(client, existing["arn"])
-    return True, {"before": before, "after": {}}
+    ctx.plan("delete", list(FIELD_OPTIONS.values()) + (["tags"] if before["tags"] else []))
+    if not ctx.check_mode:
+        yield PLANNED
+        delete_policy(ctx.batch, existing["arn"])
+    return True, before, None
+
+
+def ensure_present(ctx, name, desired, current=MISSING):
+    """Create or update the policy. Returns (changed, before, after)."""
+    return run_one(ctx, present_steps(ctx, name, desired, current))
+
+
+def ensure_absent(ctx, name, desired=None, current=MISSING):
+    """Delete the policy. Returns (changed, before, None)."""
+    return run_one(ctx, absent_steps(ctx, name, desired, current))
+
+
+def static_problems(entry, problems):
+    validate_policy(
+        entry["name"],
+        entry.get("share_decay_seconds"),
+        entry.get("compute_reservation"),
+        entry.get("share_distribution"),
+        problems=problems,
+    )
+
+
+def read_entries(ctx, entries):
+    return read_policies(ctx, [entry["name"] for entry in entries])
+
+
+KIND = Kind(
+    result_key="scheduling_policy",
+    list_key="scheduling_policies",
+    present=present_steps,
+    absent=absent_steps,
+    read=read_entries,
+    view=lambda result: result or {},
+    validate=static_problems,
+)

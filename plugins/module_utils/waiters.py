@@ -91,41 +91,53 @@ def status_text(detail):
     return f"{detail.get('status')} ({reason})" if reason else detail.get("status")
 
 
-def wait_until_valid(fetch, label, wait_options):
-    """Wait until ``fetch()`` reports VALID; INVALID fails at once with AWS's statusReason.
+def _subject(label):
+    return label[:1].upper() + label[1:]
+
+
+def until_valid(label):
+    """``(is_done, description)`` of a wait for VALID; INVALID fails at once with AWS's statusReason.
 
     ``label`` names the resource, e.g. ``compute environment dev-carbon-ce``.
     """
-    subject = label[:1].upper() + label[1:]
 
     def is_done(detail):
         if detail is None:
-            raise BatchError(message=f"{subject} disappeared while waiting for it to become VALID")
+            raise BatchError(message=f"{_subject(label)} disappeared while waiting for it to become VALID")
         if detail.get("status") == "INVALID":
-            raise BatchError(message=f"{subject} is INVALID: {detail.get('statusReason') or 'no reason given'}")
+            raise BatchError(message=f"{_subject(label)} is INVALID: {detail.get('statusReason') or 'no reason given'}")
         return detail.get("status") == "VALID"
 
-    return wait_for(fetch, is_done, f"{label} to become VALID", status_of=status_text, **polling(wait_options))
+    return is_done, f"{label} to become VALID"
+
+
+def until_deleted(label):
+    return (lambda detail: detail is None or detail.get("status") == "DELETED"), f"{label} to be deleted"
+
+
+def until_settled(label, status):
+    """Out of CREATING/UPDATING (``status`` is the one seen, for the message)."""
+    return (lambda d: d is None or d.get("status") not in SETTLING_STATUSES), f"{label} to finish {status}"
+
+
+# The conditions a status wait can have, by name (what the reconcile driver's polls ask for).
+CONDITIONS = {"valid": until_valid, "deleted": until_deleted, "settled": until_settled}
+
+
+def wait_until_valid(fetch, label, wait_options):
+    """Wait until ``fetch()`` reports VALID; INVALID fails at once with AWS's statusReason."""
+    is_done, description = until_valid(label)
+    return wait_for(fetch, is_done, description, status_of=status_text, **polling(wait_options))
 
 
 def wait_until_deleted(fetch, label, wait_options):
-    return wait_for(
-        fetch,
-        lambda detail: detail is None or detail.get("status") == "DELETED",
-        f"{label} to be deleted",
-        status_of=status_text,
-        **polling(wait_options),
-    )
+    is_done, description = until_deleted(label)
+    return wait_for(fetch, is_done, description, status_of=status_text, **polling(wait_options))
 
 
 def wait_until_settled(fetch, detail, label, wait_options):
     """Wait out CREATING/UPDATING (AWS refuses changes meanwhile); returns the fresh entry."""
     if detail.get("status") not in SETTLING_STATUSES:
         return detail
-    return wait_for(
-        fetch,
-        lambda d: d is None or d.get("status") not in SETTLING_STATUSES,
-        f"{label} to finish {detail['status']}",
-        status_of=status_text,
-        **polling(wait_options),
-    )
+    is_done, description = until_settled(label, detail["status"])
+    return wait_for(fetch, is_done, description, status_of=status_text, **polling(wait_options))

@@ -25,76 +25,8 @@ description:
     target it does not list.
 author:
   - ondemand.batch contributors (@ondemand)
-options:
-  name:
-    description:
-      - Name of the EventBridge rule. 1-64 letters, digits, C(.), C(-) and C(_).
-    type: str
-    required: true
-  state:
-    description:
-      - V(present) creates or updates the rule and its target, V(absent) removes them.
-    type: str
-    choices: [present, absent]
-    default: present
-  enabled:
-    description:
-      - Whether the rule sends alerts. V(false) keeps the rule, disabled.
-    type: bool
-    default: true
-  description:
-    description:
-      - Description of the rule (at most 512 characters). Left out, the current description is kept.
-    type: str
-  job_queues:
-    description:
-      - ARNs of the job queues whose jobs are watched, V(arn:aws:batch:REGION:ACCOUNT:job-queue/NAME). Batch events
-        carry the queue's ARN, so names are refused.
-      - An empty list watches every job queue of the account and region.
-    type: list
-    elements: str
-    default: []
-    aliases: [queues]
-  statuses:
-    description:
-      - Job statuses that raise an alert. At least one.
-    type: list
-    elements: str
-    choices: [SUBMITTED, PENDING, RUNNABLE, STARTING, RUNNING, SUCCEEDED, FAILED]
-    default: [FAILED]
-  target_arn:
-    description:
-      - ARN of the SNS topic (or SQS queue) that receives the alerts. Its policy must let C(events.amazonaws.com)
-        publish (send) to it.
-      - Required with O(state=present).
-    type: str
-    aliases: [topic_arn]
-  target_id:
-    description:
-      - ID of the rule's target that this module owns. 1-64 letters, digits, C(.), C(-) and C(_).
-    type: str
-    default: job-alert
-  input_template:
-    description:
-      - EventBridge's input template for the target, verbatim. A text message is one JSON string, in double quotes;
-        C(<key>) placeholders are filled from O(input_paths) (and EventBridge's own C(<aws.events.rule-name>),
-        C(<aws.events.rule-arn>), C(<aws.events.event.json>), ...).
-      - 'Defaults to V("Batch job <job> (<id>\) on <queue> is <status>: <reason>"), quotes included.'
-      - An empty string sends the whole event instead (then leave O(input_paths) out).
-    type: str
-  input_paths:
-    description:
-      - Placeholder names of O(input_template) and the JSON paths into the event that fill them.
-      - Defaults to V(job=$.detail.jobName), V(id=$.detail.jobId), V(queue=$.detail.jobQueue),
-        V(status=$.detail.status) and V(reason=$.detail.statusReason).
-    type: dict
-    aliases: [input_paths_map]
-  event_bus_name:
-    description:
-      - Name or ARN of the event bus of the rule. AWS Batch sends its events to the default bus.
-    type: str
-    default: default
 extends_documentation_fragment:
+  - ondemand.batch.job_alert
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
@@ -227,124 +159,24 @@ job_alert:
         ondemand:stack: dev-carbon
 """
 
-from ansible_collections.ondemand.batch.plugins.module_utils.alert import (  # noqa: E402
-    JOB_STATUSES,
-    comparable_rule,
-    comparable_target,
-    desired_rule,
-    desired_target,
-    render_alert,
-    rule_arn,
-    validate_alert_params,
+import copy  # noqa: E402
+
+from ansible_collections.ondemand.batch.plugins.module_utils.alert_ensure import KIND  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.args_common import (  # noqa: E402
+    JOB_ALERT_OPTIONS,
+    JOB_ALERT_REQUIRED_IF,
 )
-from ansible_collections.ondemand.batch.plugins.module_utils.common import (  # noqa: E402
-    BatchModule,
-    get_caller_identity,
-)
-from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError  # noqa: E402
-from ansible_collections.ondemand.batch.plugins.module_utils.events import (  # noqa: E402
-    DEFAULT_EVENT_BUS,
-    put_rule,
-    put_target,
-    read_rule,
-    remove_owned_target,
-    sync_rule_tags,
-)
+from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import run_module  # noqa: E402
 
 
 def argument_spec():
-    return {
-        "name": {"type": "str", "required": True},
-        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        "enabled": {"type": "bool", "default": True},
-        "description": {"type": "str"},
-        "job_queues": {"type": "list", "elements": "str", "default": [], "aliases": ["queues"]},
-        "statuses": {"type": "list", "elements": "str", "choices": list(JOB_STATUSES), "default": ["FAILED"]},
-        "target_arn": {"type": "str", "aliases": ["topic_arn"]},
-        "target_id": {"type": "str", "default": "job-alert"},
-        "input_template": {"type": "str"},
-        "input_paths": {"type": "dict", "aliases": ["input_paths_map"]},
-        "event_bus_name": {"type": "str", "default": DEFAULT_EVENT_BUS},
-        "tags": {"type": "dict", "aliases": ["resource_tags"]},
-        "purge_tags": {"type": "bool", "default": True},
-    }
-
-
-def ensure_absent(events, params, check_mode, warn):
-    """Remove our target, then the rule unless other targets are left. Returns (changed, job_alert, diff)."""
-    name, target_id, bus = params["name"], params["target_id"], params["event_bus_name"]
-    current, ours, others, tags = read_rule(events, name, target_id, bus)
-    if not current:
-        return False, None, {"before": {}, "after": {}}
-    before = render_alert(current, ours, tags, others, bus)
-    changed, kept = remove_owned_target(events, name, target_id, ours, others, check_mode, warn, bus)
-    after = (render_alert(current, None, tags, others, bus) if changed else before) if kept else None
-    return changed, after, {"before": before, "after": after or {}}
-
-
-def ensure_present(events, params, check_mode, predict_arn):
-    """Create or update the rule, our target and the tags. Returns (changed, job_alert, diff).
-
-    ``predict_arn()`` gives the ARN of a rule that check mode does not create.
-    """
-    name, bus = params["name"], params["event_bus_name"]
-    current, ours, others, current_tags = read_rule(events, name, params["target_id"], bus)
-
-    rule = desired_rule(params, current)
-    target = desired_target(params)
-    changed = False
-    arn = (current or {}).get("Arn")
-    if current is None or comparable_rule(current) != comparable_rule(rule):
-        changed = True
-        if check_mode:
-            arn = arn or predict_arn()
-        else:
-            response = put_rule(events, rule, tags=params.get("tags") if current is None else None)
-            arn = response.get("RuleArn") or arn
-    if comparable_target(ours) != comparable_target(target):
-        changed = True
-        if not check_mode:
-            put_target(events, name, target, bus)
-    if current is None:
-        tags = dict(params.get("tags") or {})
-    else:
-        tags_changed, tags = sync_rule_tags(
-            events, arn, current_tags, params.get("tags"), params["purge_tags"], check_mode
-        )
-        changed = changed or tags_changed
-
-    before = render_alert(current, ours, current_tags, others, bus) or {}
-    after_rule = dict(rule, Arn=arn)
-    after = render_alert(after_rule, target, tags, others, bus)
-    return changed, after, {"before": before, "after": after}
+    return copy.deepcopy(JOB_ALERT_OPTIONS)
 
 
 def main():
-    module = BatchModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
-        required_if=[("state", "present", ["target_arn"])],
-    )
-    params = module.params
-
-    def predict_arn():
-        identity = get_caller_identity(module.retrying_client("sts"))
-        partition = identity["Arn"].split(":")[1]
-        return rule_arn(partition, module.region, identity["Account"], params["event_bus_name"], params["name"])
-
-    try:
-        validate_alert_params(params)
-        events = module.retrying_client("events")
-        if params["state"] == "absent":
-            changed, alert, diff = ensure_absent(events, params, module.check_mode, module.warn)
-        else:
-            changed, alert, diff = ensure_present(events, params, module.check_mode, predict_arn)
-    except BatchError as e:
-        module.fail_json_aws_error(e)
-    result = {"changed": changed, "job_alert": alert}
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    module = BatchModule(argument_spec=argument_spec(), supports_check_mode=True, required_if=JOB_ALERT_REQUIRED_IF)
+    run_module(module, KIND)
 
 
 if __name__ == "__main__":

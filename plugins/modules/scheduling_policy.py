@@ -16,51 +16,11 @@ description:
     those job queues, before any write call.
 author:
   - ondemand.batch contributors (@ondemand)
-options:
-  name:
-    description:
-      - Name of the scheduling policy. 1 to 128 letters, digits, hyphens and underscores.
-    type: str
-    required: true
-    aliases: ["scheduling_policy_name"]
-  state:
-    description:
-      - Whether the scheduling policy exists.
-    type: str
-    choices: ["present", "absent"]
-    default: present
-  share_decay_seconds:
-    description:
-      - Time window in seconds used to compute each share identifier's fair-share usage, 0 to 604800.
-        V(0) means the minimum window (600 seconds).
-    type: int
-    default: 0
-  compute_reservation:
-    description:
-      - Percentage (0 to 99) of the maximum vCPUs reserved for share identifiers that are not yet active.
-    type: int
-    default: 0
-  share_distribution:
-    description:
-      - Weight factors of share identifiers. Identifiers not listed weigh 1.0.
-      - Omitting it (or an empty list) removes every entry.
-    type: list
-    elements: dict
-    suboptions:
-      share_identifier:
-        description:
-          - A share identifier (1 to 255 letters and digits), or a prefix of identifiers ending with C(*).
-          - Entries must not overlap (C(team*) and C(team1) cannot both be listed).
-        type: str
-        required: true
-      weight_factor:
-        description:
-          - Weight factor, 0.0001 to 999.9999; a lower weight gets more compute. AWS's default is 1.0.
-        type: float
 notes:
   - Check mode makes no write call and predicts the result a real run would return (STS GetCallerIdentity
     is called to predict the ARN of a policy that does not exist yet).
 extends_documentation_fragment:
+  - ondemand.batch.scheduling_policy
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
@@ -151,66 +111,20 @@ diff:
       type: dict
 """
 
-from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule, get_caller_identity  # noqa: E402
-from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError  # noqa: E402
-from ansible_collections.ondemand.batch.plugins.module_utils.scheduling_policy import (  # noqa: E402
-    build_fairshare_policy,
-    ensure_absent,
-    ensure_present,
-    validate_policy,
-)
+import copy  # noqa: E402
+
+from ansible_collections.ondemand.batch.plugins.module_utils.args_common import SCHEDULING_POLICY_OPTIONS  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import run_module  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.scheduling_policy import KIND  # noqa: E402
 
 
 def argument_spec():
-    return {
-        "name": {"type": "str", "required": True, "aliases": ["scheduling_policy_name"]},
-        "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-        "share_decay_seconds": {"type": "int", "default": 0},
-        "compute_reservation": {"type": "int", "default": 0},
-        "share_distribution": {
-            "type": "list",
-            "elements": "dict",
-            "options": {
-                "share_identifier": {"type": "str", "required": True},
-                "weight_factor": {"type": "float"},
-            },
-        },
-        "tags": {"type": "dict", "aliases": ["resource_tags"]},
-        "purge_tags": {"type": "bool", "default": True},
-    }
+    return copy.deepcopy(SCHEDULING_POLICY_OPTIONS)
 
 
 def main():
-    module = BatchModule(argument_spec=argument_spec(), supports_check_mode=True)
-    params = module.params
-    try:
-        validate_policy(
-            params["name"], params["share_decay_seconds"], params["compute_reservation"], params["share_distribution"]
-        )
-        client = module.batch_client()
-        if params["state"] == "absent":
-            changed, diff = ensure_absent(client, params["name"], module.check_mode)
-            result = {}
-        else:
-            changed, result, diff = ensure_present(
-                client,
-                params["name"],
-                build_fairshare_policy(
-                    params["share_decay_seconds"], params["compute_reservation"], params["share_distribution"]
-                ),
-                tags=params["tags"],
-                purge_tags=params["purge_tags"],
-                check_mode=module.check_mode,
-                caller_identity=lambda: get_caller_identity(module.retrying_client("sts")),
-                region=module.region,
-            )
-    except BatchError as e:
-        module.fail_json_aws_error(e)
-
-    output = {"changed": changed, "scheduling_policy": result}
-    if module._diff:
-        output["diff"] = diff
-    module.exit_json(**output)
+    run_module(BatchModule(argument_spec=argument_spec(), supports_check_mode=True), KIND)
 
 
 if __name__ == "__main__":

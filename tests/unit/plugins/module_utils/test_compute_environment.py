@@ -6,6 +6,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
     BatchValidationError,
     BatchWaitTimeout,
 )
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import Context, run_one
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import Problems
 
 ACCOUNT = "123456789012"
@@ -164,8 +165,11 @@ def test_table_rows():
     assert ce.IN_PLACE_UPDATABLE[ce.FARGATE] == {"max_vcpus", "subnets", "security_group_ids"}
     assert "spot_iam_fleet_role" not in ce.IN_PLACE_UPDATABLE[ce.EC2_INFRASTRUCTURE]
     assert ce.IN_PLACE_UPDATABLE[ce.UNMANAGED] == frozenset()
-    # Every compute resource option is either a scaling field, an infrastructure field or the fleet role.
-    assert set(ce.COMPUTE_RESOURCE_OPTIONS) == ce.SCALING_FIELDS | ce.INFRASTRUCTURE_FIELDS | {"spot_iam_fleet_role"}
+    # Every compute resource option is either a scaling field, an infrastructure field or the fleet role; the
+    # latest-AMI request is an infrastructure update of its own.
+    assert set(ce.COMPUTE_RESOURCE_OPTIONS) | {ce.LATEST_IMAGE} == (
+        ce.SCALING_FIELDS | ce.INFRASTRUCTURE_FIELDS | {"spot_iam_fleet_role"}
+    )
 
 
 BEST_FIT = {"allocationStrategy": "BEST_FIT"}
@@ -493,28 +497,37 @@ def test_describe_chunks_by_100_and_drops_deleted():
     assert len(found) == 1
 
 
+def wait(client, until, fake_clock, timeout=600):
+    """Run one poll of the reconcile driver for the environment."""
+    options = {"timeout": timeout, "sleep": fake_clock.sleep, "clock": fake_clock}
+    ctx = Context({"batch": client}, "eu-west-1", wait_options=options)
+
+    def step():
+        return (yield ce.environment_poll(ctx, ARN, "dev-carbon-ce", until))
+
+    return run_one(ctx, step())
+
+
 def test_wait_fails_with_the_status_reason(fake_clock):
     client = Describer([detail(status="CREATING")], [detail(status="INVALID", statusReason="CLIENT_ERROR - no subnet")])
     with pytest.raises(BatchError, match="dev-carbon-ce is INVALID: CLIENT_ERROR - no subnet"):
-        ce.wait_for_compute_environment(client, ARN, "dev-carbon-ce", {"sleep": fake_clock.sleep, "clock": fake_clock})
+        wait(client, "valid", fake_clock)
 
 
 def test_wait_timeout_names_the_environment_and_its_status(fake_clock):
     client = Describer([detail(status="UPDATING", statusReason="scaling")])
     with pytest.raises(BatchWaitTimeout) as info:
-        ce.wait_for_compute_environment(
-            client, ARN, "dev-carbon-ce", {"timeout": 10, "sleep": fake_clock.sleep, "clock": fake_clock}
-        )
+        wait(client, "valid", fake_clock, timeout=10)
     assert "compute environment dev-carbon-ce to become VALID" in str(info.value)
     assert "UPDATING (scaling)" in str(info.value)
+    assert sum(fake_clock.sleeps) == pytest.approx(10)
 
 
 def test_wait_for_deletion_ends_when_gone(fake_clock):
     client = Describer([detail(status="DELETING")], [])
-    ce.wait_for_compute_environment_deleted(
-        client, ARN, "dev-carbon-ce", {"sleep": fake_clock.sleep, "clock": fake_clock}
-    )
+    assert wait(client, "deleted", fake_clock) is None
     assert len(client.calls) == 2
+    assert fake_clock.sleeps == [0.2, 0.3]
 
 
 class FakeIAM:

@@ -4,6 +4,7 @@ import pytest
 
 from ansible_collections.ondemand.batch.plugins.module_utils import job_definition as jd
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchValidationError
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import MISSING, Context
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import Problems
 
 ACCOUNT = "123456789012"
@@ -560,7 +561,8 @@ def test_to_snake_keeps_user_data_at_any_depth():
 
 
 class FakeBatch:
-    """Records calls; answers DescribeJobDefinitions from ``definitions`` (paginated by ``page_size``)."""
+    """Records calls; answers DescribeJobDefinitions from ``definitions`` (paginated by ``page_size``), by
+    ``jobDefinitionName`` (+ ``status``) or by ``jobDefinitions`` (names, ``name:revision`` or ARNs, every status)."""
 
     def __init__(self, definitions=(), page_size=2):
         self.definitions = [copy.deepcopy(d) for d in definitions]
@@ -571,14 +573,25 @@ class FakeBatch:
         assert kwargs.pop("aws_retry") is True, f"{name} without aws_retry=True"
         self.calls.append((name, kwargs))
 
+    def _matches(self, definition, identifier):
+        name, _sep, revision = identifier.rsplit("/", 1)[-1].partition(":")
+        return definition["jobDefinitionName"] == name and (not revision or str(definition["revision"]) == revision)
+
     def describe_job_definitions(self, **kwargs):
         self._record("describe_job_definitions", dict(kwargs))
-        found = [
-            d
-            for d in self.definitions
-            if d["jobDefinitionName"] == kwargs.get("jobDefinitionName")
-            and (not kwargs.get("status") or d["status"] == kwargs["status"])
-        ]
+        if "jobDefinitions" in kwargs:
+            assert set(kwargs) <= {"jobDefinitions", "nextToken", "aws_retry"}, (
+                "jobDefinitions takes no other parameter"
+            )
+            assert len(kwargs["jobDefinitions"]) <= 100
+            found = [d for d in self.definitions if any(self._matches(d, i) for i in kwargs["jobDefinitions"])]
+        else:
+            found = [
+                d
+                for d in self.definitions
+                if d["jobDefinitionName"] == kwargs.get("jobDefinitionName")
+                and (not kwargs.get("status") or d["status"] == kwargs["status"])
+            ]
         start = int(kwargs.get("nextToken") or 0)
         page = found[start : start + self.page_size]
         response = {"jobDefinitions": copy.deepcopy(page)}
@@ -608,20 +621,62 @@ class FakeBatch:
         return [name for name, _kwargs in self.calls if not name.startswith("describe")]
 
 
-def identity():
-    return {"Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/ci"}
+class Sts:
+    def __init__(self):
+        self.calls = 0
+
+    def get_caller_identity(self, aws_retry):
+        self.calls += 1
+        return {"Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/ci"}
 
 
-def no_identity():
-    raise AssertionError("STS must not be called when an ARN is known")
+class NoSts:
+    def get_caller_identity(self, aws_retry):
+        raise AssertionError("STS must not be called when an ARN is known")
+
+
+class Secrets:
+    """Secrets Manager DescribeSecret for the secrets named in ``existing`` (name -> full ARN)."""
+
+    def __init__(self, **existing):
+        self.existing = existing
+        self.calls = []
+
+    def describe_secret(self, SecretId, aws_retry):
+        assert aws_retry is True
+        self.calls.append(SecretId)
+        name = SecretId.split(":secret:", 1)[-1]
+        if name not in self.existing:
+            import botocore.exceptions
+
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": "ResourceNotFoundException", "Message": "not found"}}, "DescribeSecret"
+            )
+        return {"ARN": self.existing[name], "Name": name}
+
+
+def context(client, check_mode=False, sts=None, secrets=None):
+    clients = {"batch": client, "sts": sts or NoSts(), "secretsmanager": secrets or Secrets()}
+    return Context(clients, "eu-west-1", check_mode=check_mode)
+
+
+def present(client, desired, check_mode=False, sts=None, current=MISSING, **settings):
+    """ensure_present in the shape the module returns: (changed, job_definition, diff, deregistered)."""
+    ctx = context(client, check_mode, sts)
+    changed, before, after = jd.ensure_present(ctx, desired["name"], {**desired, **settings}, current)
+    result = {k: v for k, v in after.items() if k != "active_revisions"}
+    return changed, result, {"before": before, "after": after}, ctx.report["deregistered"]
+
+
+def absent(client, name, check_mode=False, revision=None):
+    ctx = context(client, check_mode)
+    changed, before, after = jd.ensure_absent(ctx, name, {"revision": revision})
+    return changed, {"before": before, "after": after}, ctx.report["deregistered"]
 
 
 def test_create_check_mode_predicts_without_writing():
     client = FakeBatch()
-    request = jd.build_request(params())
-    changed, result, diff, deregistered = jd.ensure_present(
-        client, request, tags={"a": "1"}, check_mode=True, caller_identity=identity, region="eu-west-1"
-    )
+    changed, result, diff, deregistered = present(client, params(), check_mode=True, tags={"a": "1"})
     assert changed is True and client.writes() == []
     assert result["revision"] == 1 and result["job_definition_arn"] == f"{ARN_PREFIX}:1"
     assert result["tags"] == {"a": "1"}
@@ -629,21 +684,24 @@ def test_create_check_mode_predicts_without_writing():
     assert deregistered == []
 
     real = FakeBatch()
-    changed, real_result, _diff, _deregistered = jd.ensure_present(
-        real, request, tags={"a": "1"}, caller_identity=no_identity
-    )
+    changed, real_result, _diff, _deregistered = present(real, params(), tags={"a": "1"})
     assert changed is True and real.writes() == ["register_job_definition"]
     assert real.calls[-1][1]["tags"] == {"a": "1"}
     assert real_result == result
+
+
+def test_check_mode_create_asks_sts_only_without_a_role_arn():
+    sts = Sts()
+    no_roles = params(secrets=None, execution_role_arn=None)
+    _changed, result, _diff, _deregistered = present(FakeBatch(), no_roles, check_mode=True, sts=sts)
+    assert result["job_definition_arn"] == f"{ARN_PREFIX}:1" and sts.calls == 1
 
 
 def test_unchanged_makes_no_write_and_no_sts_call():
     request = jd.build_request(params())
     client = FakeBatch([described(request, revision=1), described(request, revision=2)])
     for check_mode in (False, True):
-        changed, result, _diff, _deregistered = jd.ensure_present(
-            client, request, check_mode=check_mode, caller_identity=no_identity
-        )
+        changed, result, _diff, _deregistered = present(client, params(), check_mode=check_mode)
         assert changed is False
         assert result["revision"] == 2
     assert client.writes() == []
@@ -652,7 +710,7 @@ def test_unchanged_makes_no_write_and_no_sts_call():
 def test_tag_change_tags_the_latest_revision_without_registering():
     request = jd.build_request(params())
     client = FakeBatch([described(request, revision=1, tags={"old": "x", "keep": "y"})])
-    changed, result, diff, _deregistered = jd.ensure_present(client, request, tags={"keep": "y", "new": "z"})
+    changed, result, diff, _deregistered = present(client, params(), tags={"keep": "y", "new": "z"})
     assert changed is True
     assert [(n, k["resourceArn"]) for n, k in client.calls if n != "describe_job_definitions"] == [
         ("untag_resource", f"{ARN_PREFIX}:1"),
@@ -665,7 +723,7 @@ def test_tag_change_tags_the_latest_revision_without_registering():
 def test_inherited_aws_tags_are_not_sent():
     old = jd.build_request(params(command=["echo", "old"]))
     client = FakeBatch([described(old, revision=1, tags={"aws:cloudformation:stack-name": "s", "team": "data"})])
-    changed, result, _diff, _deregistered = jd.ensure_present(client, jd.build_request(params()))
+    changed, result, _diff, _deregistered = present(client, params())
     assert changed is True
     assert client.calls[-1] == ("register_job_definition", {**jd.build_request(params()), "tags": {"team": "data"}})
 
@@ -673,8 +731,7 @@ def test_inherited_aws_tags_are_not_sent():
 def test_change_registers_with_inherited_tags_and_keep_revisions_deregisters_oldest():
     old = jd.build_request(params(command=["echo", "old"]))
     client = FakeBatch([described(old, revision=r, tags={"t": "1"}) for r in (1, 2, 3)], page_size=1)
-    new = jd.build_request(params())
-    changed, result, diff, deregistered = jd.ensure_present(client, new, tags=None, keep_revisions=2)
+    changed, result, diff, deregistered = present(client, params(), tags=None, keep_revisions=2)
     assert changed is True
     assert result["revision"] == 4 and result["tags"] == {"t": "1"}
     assert deregistered == [f"{ARN_PREFIX}:2", f"{ARN_PREFIX}:1"]
@@ -687,9 +744,7 @@ def test_change_registers_with_inherited_tags_and_keep_revisions_deregisters_old
 def test_check_mode_prediction_counts_inactive_revisions():
     request = jd.build_request(params())
     client = FakeBatch([described(request, revision=r, status="INACTIVE") for r in (1, 2, 3)])
-    changed, result, _diff, _deregistered = jd.ensure_present(
-        client, request, check_mode=True, caller_identity=no_identity
-    )
+    changed, result, _diff, _deregistered = present(client, params(), check_mode=True)
     assert changed is True and client.writes() == []
     assert result["revision"] == 4 and result["job_definition_arn"] == f"{ARN_PREFIX}:4"
 
@@ -699,18 +754,18 @@ def test_absent_all_or_one_revision():
     definitions = [described(request, revision=r) for r in (1, 2)] + [described(request, revision=3, status="INACTIVE")]
 
     client = FakeBatch(definitions)
-    changed, diff, deregistered = jd.ensure_absent(client, "dev-carbon-jd", check_mode=True)
+    changed, diff, deregistered = absent(client, "dev-carbon-jd", check_mode=True)
     assert changed is True and client.writes() == [] and len(deregistered) == 2
 
     client = FakeBatch(definitions)
-    changed, diff, deregistered = jd.ensure_absent(client, "dev-carbon-jd", revision=1)
+    changed, diff, deregistered = absent(client, "dev-carbon-jd", revision=1)
     assert changed is True and deregistered == [f"{ARN_PREFIX}:1"]
     assert diff["after"]["active_revisions"] == [2]
 
-    changed, _diff, deregistered = jd.ensure_absent(FakeBatch(definitions), "dev-carbon-jd", revision=3)
+    changed, _diff, deregistered = absent(FakeBatch(definitions), "dev-carbon-jd", revision=3)
     assert changed is False and deregistered == []  # INACTIVE already
 
-    changed, diff, _deregistered = jd.ensure_absent(FakeBatch(), "dev-carbon-jd")
+    changed, diff, _deregistered = absent(FakeBatch(), "dev-carbon-jd")
     assert changed is False and diff == {"before": {}, "after": {}}
 
 
@@ -724,17 +779,113 @@ def test_aws_errors_become_batch_errors():
             )
 
     with pytest.raises(BatchError, match="Failed to register job definition"):
-        jd.ensure_present(Failing(), jd.build_request(params()))
+        present(Failing(), params())
 
 
 def test_keep_revisions_in_check_mode_predicts_without_writing():
     request = jd.build_request(params())
     client = FakeBatch([described(request, revision=r) for r in (1, 2, 3)])
-    changed, result, diff, deregistered = jd.ensure_present(client, request, keep_revisions=1, check_mode=True)
+    changed, result, diff, deregistered = present(client, params(), check_mode=True, keep_revisions=1)
     assert changed is True and client.writes() == []
     assert result["revision"] == 3
     assert deregistered == [f"{ARN_PREFIX}:2", f"{ARN_PREFIX}:1"]
     assert diff["after"]["active_revisions"] == [3]
     # Nothing to deregister: unchanged.
     client = FakeBatch([described(request, revision=3)])
-    assert jd.ensure_present(client, request, keep_revisions=1)[0] is False
+    assert present(client, params(), keep_revisions=1)[0] is False
+
+
+# --------------------------------------------------------------------------------------------- batched reads
+
+
+def other(name, revision, status="ACTIVE"):
+    definition = described(jd.build_request(params(name=name)), revision=revision, status=status)
+    definition["jobDefinitionArn"] = definition["jobDefinitionArn"].replace("dev-carbon-jd", name)
+    return definition
+
+
+def test_read_revisions_by_name_in_batches_of_100_following_next_token():
+    definitions = [other(f"jd-{i}", 1) for i in range(150)] + [other("jd-0", 2, "INACTIVE")]
+    client = FakeBatch(definitions, page_size=100)
+    found = jd.read_revisions(client, [f"jd-{i}" for i in range(150)] + ["jd-missing"])
+    calls = [kwargs for name, kwargs in client.calls]
+    assert [len(call["jobDefinitions"]) for call in calls] == [100, 100, 51]
+    assert [call.get("nextToken") for call in calls] == [None, "100", None]
+    assert [d["revision"] for d in found["jd-0"]] == [2, 1]  # every status, newest first
+    assert found["jd-missing"] == [] and len(found) == 151
+
+
+def test_pre_read_revisions_make_no_more_calls_even_to_predict():
+    request = jd.build_request(params())
+    current = [described(request, revision=2, status="INACTIVE"), described(request, revision=1)]
+    client = FakeBatch()
+    changed, result, _diff, _deregistered = present(
+        client, params(memory=256), check_mode=True, current=jd._newest_first(current)
+    )
+    assert changed is True and result["revision"] == 3
+    assert client.calls == []
+    _changed, result, _diff, _deregistered = present(client, params(), current=jd._newest_first(current))
+    assert client.calls == [] and result["revision"] == 1  # ACTIVE revision 1 matches; the INACTIVE one is ignored
+
+
+def test_changed_fields_name_the_options():
+    ctx = context(FakeBatch([described(jd.build_request(params()), revision=1)]))
+    jd.ensure_present(ctx, "dev-carbon-jd", params(memory=256, environment={"LOG_LEVEL": "DEBUG"}, tags={"a": "b"}))
+    assert ctx.report == {"action": "update", "changed_fields": ["environment", "memory"], "deregistered": []}
+    ctx = context(FakeBatch())
+    jd.ensure_present(ctx, "dev-carbon-jd", params())
+    assert ctx.report["action"] == "create"
+    assert {"image", "command", "vcpus", "memory", "secrets", "retry_strategy"} <= set(ctx.report["changed_fields"])
+
+
+# --------------------------------------------------------------------------------------------- partial secret ARNs
+
+PARTIAL = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:dev/carbon/MY_SECRET"
+
+
+def test_partial_secret_arns_are_resolved_once_before_comparing():
+    secrets = Secrets(**{"dev/carbon/MY_SECRET": SECRET_ARN})
+    ctx = Context({"secretsmanager": secrets}, "eu-west-1")
+    request = jd.build_request(
+        params(
+            secrets={"MY_SECRET": PARTIAL, "MY_KEY": PARTIAL + ":password::"},
+            log_configuration={"log_driver": "splunk", "options": None, "secret_options": {"TOKEN": PARTIAL}},
+        )
+    )
+    resolved = jd.resolve_secret_references(ctx, request)
+    container = resolved["containerProperties"]
+    assert {s["name"]: s["valueFrom"] for s in container["secrets"]} == {
+        "MY_KEY": SECRET_ARN + ":password::",
+        "MY_SECRET": SECRET_ARN,
+    }
+    assert container["logConfiguration"]["secretOptions"] == [{"name": "TOKEN", "valueFrom": SECRET_ARN}]
+    assert secrets.calls == [PARTIAL]  # one DescribeSecret for the three references
+    assert request["containerProperties"]["secrets"][0]["valueFrom"].startswith(PARTIAL)  # the input is untouched
+
+
+def test_full_arns_and_parameter_store_references_are_never_looked_up():
+    secrets = Secrets()
+    ctx = Context({"secretsmanager": secrets}, "eu-west-1")
+    request = jd.build_request(params(secrets={"A": SECRET_ARN, "B": SECRET_ARN + ":key::", "C": "/app/db/password"}))
+    assert jd.resolve_secret_references(ctx, request) == request
+    assert secrets.calls == []
+
+
+def test_a_partial_arn_of_a_missing_secret_fails_except_in_check_mode():
+    request = jd.build_request(params(secrets={"MY_SECRET": PARTIAL}))
+    with pytest.raises(BatchValidationError, match="secrets.MY_SECRET: no Secrets Manager secret .* exists"):
+        jd.resolve_secret_references(Context({"secretsmanager": Secrets()}, "eu-west-1"), request)
+    ctx = Context({"secretsmanager": Secrets()}, "eu-west-1", check_mode=True)
+    assert jd.resolve_secret_references(ctx, request) == request
+    assert ctx.warnings == [
+        f"secrets.MY_SECRET: no Secrets Manager secret {PARTIAL} exists; check mode keeps this partial ARN and "
+        "assumes an earlier task creates the secret"
+    ]
+
+
+def test_a_revision_with_the_full_arn_is_unchanged_when_given_the_partial_one():
+    client = FakeBatch([described(jd.build_request(params()), revision=1)])
+    ctx = Context({"batch": client, "secretsmanager": Secrets(**{"dev/carbon/MY_SECRET": SECRET_ARN})}, "eu-west-1")
+    changed, _before, after = jd.ensure_present(ctx, "dev-carbon-jd", params(secrets={"MY_SECRET": PARTIAL}))
+    assert changed is False and client.writes() == []
+    assert after["container_properties"]["secrets"] == [{"name": "MY_SECRET", "value_from": SECRET_ARN}]

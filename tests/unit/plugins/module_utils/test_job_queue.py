@@ -2,6 +2,7 @@ import pytest
 
 from ansible_collections.ondemand.batch.plugins.module_utils import job_queue as jq
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchValidationError
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import Context, run_one
 
 ACCOUNT = "123456789012"
 PREFIX = f"arn:aws:batch:eu-west-1:{ACCOUNT}"
@@ -261,24 +262,15 @@ def test_repointed_order_keeps_the_position():
     assert jq.repointed_order(queue([(1, A), (2, new)]), A, new) == [new]  # already there: old one dropped
 
 
-def test_repoint_queues_updates_only_users_and_waits(fake_clock):
-    users = queue([(1, A), (2, B)])
-    other = queue([(1, C)], jobQueueName="other-jq", jobQueueArn=QUEUE_ARN.replace("dev-carbon-jq", "other-jq"))
-    client = Batch(queues=[users, other])
-    new = A + "-new"
-    moved = jq.repoint_queues(client, [users, other], A, new, {"sleep": fake_clock.sleep, "clock": fake_clock})
-    assert moved == ["dev-carbon-jq"]
-    updates = [call for call in client.calls if call[0] == "update_job_queue"]
-    assert updates == [
-        ("update_job_queue", {"jobQueue": QUEUE_ARN, "computeEnvironmentOrder": jq.order_request([new, B])})
-    ]
-    assert ("describe_job_queues", [QUEUE_ARN]) in client.calls  # waited for the queue to be VALID
-
-
 def test_wait_for_queue_fails_on_invalid(fake_clock):
     client = Batch(queues=[queue([(1, A)], status="INVALID", statusReason="CE is INVALID")])
+    ctx = Context({"batch": client}, "eu-west-1", wait_options={"sleep": fake_clock.sleep, "clock": fake_clock})
+
+    def step():
+        return (yield jq.queue_poll(ctx, QUEUE_ARN, "dev-carbon-jq", "valid"))
+
     with pytest.raises(BatchError, match="Job queue dev-carbon-jq is INVALID: CE is INVALID"):
-        jq.wait_for_job_queue(client, QUEUE_ARN, "dev-carbon-jq", {"sleep": fake_clock.sleep, "clock": fake_clock})
+        run_one(ctx, step())
 
 
 def test_mixed_platform_queues():

@@ -4,6 +4,7 @@ import pytest
 
 from ansible_collections.ondemand.batch.plugins.module_utils import scheduling_policy as sp
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchValidationError
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import Context
 
 ACCOUNT = "123456789012"
 NAME = "dev-carbon-sp"
@@ -176,44 +177,80 @@ def existing(**fairshare):
     ]
 
 
-def identity():
-    return {"Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/ci"}
+class Sts:
+    def get_caller_identity(self, aws_retry):
+        return {"Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/ci"}
+
+
+def context(client, check_mode=False):
+    return Context({"batch": client, "sts": Sts()}, "eu-west-1", check_mode=check_mode)
+
+
+def fairshare(share_decay_seconds=None, compute_reservation=None, share_distribution=None, **settings):
+    """The policy options of an entry, with its other settings (tags, purge_tags)."""
+    return {
+        "share_decay_seconds": share_decay_seconds,
+        "compute_reservation": compute_reservation,
+        "share_distribution": share_distribution,
+        **settings,
+    }
 
 
 def test_create_check_mode_matches_real_run():
-    desired = sp.build_fairshare_policy(3600, 10, SHARES)
+    desired = fairshare(3600, 10, SHARES, tags={"a": "1"})
     client = FakeBatch()
-    changed, predicted, diff = sp.ensure_present(
-        client, NAME, desired, {"a": "1"}, check_mode=True, caller_identity=identity, region="eu-west-1"
-    )
-    assert changed is True and client.writes() == [] and diff["before"] == {}
+    changed, before, predicted = sp.ensure_present(context(client, check_mode=True), NAME, desired)
+    assert changed is True and client.writes() == [] and before is None
     client = FakeBatch()
-    changed, result, _diff = sp.ensure_present(client, NAME, desired, {"a": "1"})
+    ctx = context(client)
+    changed, _before, result = sp.ensure_present(ctx, NAME, desired)
     assert changed is True and result == predicted
     assert client.writes() == ["create_scheduling_policy"]
     assert client.calls[-1][1]["tags"] == {"a": "1"}
+    assert ctx.report["action"] == "create"
 
 
 def test_unchanged_update_and_tags():
-    unchanged = sp.build_fairshare_policy(3600, 0, [])
+    unchanged = fairshare(3600, 0, [], tags={"a": "1"})
     client = FakeBatch(existing())
-    assert sp.ensure_present(client, NAME, unchanged, {"a": "1"})[0] is False
-    assert client.writes() == []
+    ctx = context(client)
+    assert sp.ensure_present(ctx, NAME, unchanged)[0] is False
+    assert client.writes() == [] and ctx.report == {"action": "none", "changed_fields": []}
 
     client = FakeBatch(existing())
-    changed, result, diff = sp.ensure_present(client, NAME, sp.build_fairshare_policy(3600, 5, []), None)
+    ctx = context(client)
+    changed, before, result = sp.ensure_present(ctx, NAME, fairshare(3600, 5, []))
     assert changed is True and client.writes() == ["update_scheduling_policy"]
-    assert diff["before"]["fairshare_policy"]["compute_reservation"] == 0
+    assert before["fairshare_policy"]["compute_reservation"] == 0
     assert result["fairshare_policy"]["compute_reservation"] == 5 and result["tags"] == {"a": "1"}
+    assert ctx.report == {"action": "update", "changed_fields": ["compute_reservation"]}
 
     client = FakeBatch(existing())
-    changed, result, _diff = sp.ensure_present(client, NAME, unchanged, {"b": "2"}, purge_tags=True)
+    changed, _before, result = sp.ensure_present(context(client), NAME, fairshare(3600, 0, [], tags={"b": "2"}))
     assert changed is True and client.writes() == ["untag_resource", "tag_resource"]
     assert result["tags"] == {"b": "2"}
 
     client = FakeBatch(existing())
-    assert sp.ensure_present(client, NAME, sp.build_fairshare_policy(0, 5, []), {"b": "2"}, check_mode=True)[0] is True
+    assert sp.ensure_present(context(client, True), NAME, fairshare(0, 5, [], tags={"b": "2"}))[0] is True
     assert client.writes() == []
+
+
+def test_a_pre_read_policy_needs_no_call():
+    client = FakeBatch()
+    current = existing()[0]
+    assert sp.ensure_present(context(client), NAME, fairshare(3600, 0, [], tags={"a": "1"}), current)[0] is False
+    assert client.calls == []
+
+
+def test_read_policies_lists_once_and_describes_in_batches():
+    client = FakeBatch(existing())
+    found = sp.read_policies(context(client), [NAME, "missing-sp"])
+    assert found[NAME]["arn"] == ARN and found["missing-sp"] is None
+    assert [n for n, _kwargs in client.calls] == [
+        "list_scheduling_policies",
+        "list_scheduling_policies",
+        "describe_scheduling_policies",
+    ]
 
 
 def test_absent_refuses_while_queues_use_it():
@@ -225,18 +262,18 @@ def test_absent_refuses_while_queues_use_it():
     for check_mode in (True, False):
         client = FakeBatch(existing(), queues)
         with pytest.raises(BatchError, match="job queue\\(s\\) dev-carbon-batch-jq, dev-carbon-jq still use it"):
-            sp.ensure_absent(client, NAME, check_mode=check_mode)
+            sp.ensure_absent(context(client, check_mode), NAME)
         assert client.writes() == []
 
 
 def test_absent():
     client = FakeBatch(existing())
-    assert sp.ensure_absent(client, NAME, check_mode=True)[0] is True
+    assert sp.ensure_absent(context(client, True), NAME)[0] is True
     assert client.writes() == []
-    changed, diff = sp.ensure_absent(client, NAME)
-    assert changed is True and diff["before"]["arn"] == ARN and diff["after"] == {}
+    changed, before, after = sp.ensure_absent(context(client), NAME)
+    assert changed is True and before["arn"] == ARN and after is None
     assert client.writes() == ["delete_scheduling_policy"]
-    assert sp.ensure_absent(FakeBatch(), NAME) == (False, {"before": {}, "after": {}})
+    assert sp.ensure_absent(context(FakeBatch()), NAME) == (False, None, None)
 
 
 def test_find_policies_by_name_arn_or_all_follows_pages():

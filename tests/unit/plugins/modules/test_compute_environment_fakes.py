@@ -131,9 +131,21 @@ class FakeBatch(Recorder):
         for key in ("state", "serviceRole", "unmanagedvCpus"):
             if key in kwargs:
                 detail[key] = kwargs[key]
+        # An update is validated again (an INVALID environment whose cause is fixed becomes VALID).
+        detail["status"] = self.statuses.get("update", "VALID")
         if "updatePolicy" in kwargs:
             detail["updatePolicy"] = {**detail.get("updatePolicy", {}), **kwargs["updatePolicy"]}
-        detail.setdefault("computeResources", {}).update(copy.deepcopy(kwargs.get("computeResources") or {}))
+        update = {k: v for k, v in (kwargs.get("computeResources") or {}).items() if k != "updateToLatestImageVersion"}
+        resources = detail.setdefault("computeResources", {})
+        resources.update(copy.deepcopy(update))
+        if (kwargs.get("computeResources") or {}).get("updateToLatestImageVersion"):
+            for item in resources.get("ec2Configuration") or []:
+                if "batchImageStatus" in item:
+                    item["batchImageStatus"] = "LATEST"
+        if update and resources.get("type") in ("EC2", "SPOT") and "desiredvCpus" not in update:
+            # Batch moves the desired vCPUs into the new range by itself.
+            minimum = resources.get("minvCpus", 0)
+            resources["desiredvCpus"] = min(max(resources.get("desiredvCpus", 0), minimum), resources["maxvCpus"])
         if detail["type"] == "UNMANAGED":
             detail.pop("computeResources")
         return {}

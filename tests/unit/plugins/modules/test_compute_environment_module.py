@@ -2,13 +2,14 @@
 
 import pytest
 
+from ansible_collections.ondemand.batch.plugins.module_utils import compute_environment_ensure as ensure
 from ansible_collections.ondemand.batch.plugins.module_utils.compute_environment import (
     ALL_OPTIONS,
     REPLACEMENT_TAG,
     replacement_name,
 )
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchValidationError
-from ansible_collections.ondemand.batch.plugins.modules import compute_environment as module
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import Context
 from ansible_collections.ondemand.batch.plugins.modules import compute_environment_info
 from tests.unit.plugins.modules.test_compute_environment_fakes import (
     ACCOUNT,
@@ -59,17 +60,24 @@ def sts():
 @pytest.fixture
 def context(batch, iam, sts, fake_clock):
     def make(check_mode=False, wait=True):
-        return module.Context(
-            batch,
+        return Context(
+            {"batch": batch, "iam": lambda: iam, "sts": lambda: sts},
             "eu-west-1",
             check_mode=check_mode,
             wait=wait,
             wait_options={"timeout": 60, "sleep": fake_clock.sleep, "clock": fake_clock},
-            iam=lambda: iam,
-            sts=lambda: sts,
         )
 
     return make
+
+
+def present(ctx, name, desired, **settings):
+    """ensure_present with the entry's other settings (tags, replace, ...) given as keywords."""
+    return ensure.ensure_present(ctx, name, {**desired, **settings})
+
+
+def absent(ctx, name, **settings):
+    return ensure.ensure_absent(ctx, name, settings)
 
 
 def order(batch, queue_name):
@@ -79,7 +87,7 @@ def order(batch, queue_name):
 
 # --- creation ----------------------------------------------------------------------------------------
 def test_check_mode_create_predicts_without_writing(batch, context, sts):
-    changed, before, after = module.ensure_present(context(check_mode=True), NAME, wanted(), tags={"a": "b"})
+    changed, before, after = present(context(check_mode=True), NAME, wanted(), tags={"a": "b"})
     assert changed is True and before is None
     assert after["computeEnvironmentArn"] == ARN
     assert after["serviceRole"] == SLR
@@ -93,7 +101,7 @@ def test_check_mode_create_asks_sts_only_when_no_arn_tells_the_account(batch, co
     fargate = wanted(
         compute_resource_type="FARGATE", instance_types=None, instance_role=None, max_vcpus=4, subnets=["subnet-1"]
     )
-    _changed, _before, after = module.ensure_present(context(check_mode=True), NAME, fargate)
+    _changed, _before, after = present(context(check_mode=True), NAME, fargate)
     assert after["computeEnvironmentArn"] == ARN
     assert after["serviceRole"] == SLR
     assert [operation for operation, _kwargs in sts.calls] == ["get_caller_identity"]
@@ -102,7 +110,7 @@ def test_check_mode_create_asks_sts_only_when_no_arn_tells_the_account(batch, co
 
 def test_check_mode_assumes_missing_iam_names_are_created_earlier(batch, context, sts):
     ctx = context(check_mode=True)
-    _changed, _before, after = module.ensure_present(ctx, NAME, wanted(instance_role="new-profile"))
+    _changed, _before, after = present(ctx, NAME, wanted(instance_role="new-profile"))
     assert after["computeResources"]["instanceRole"] == f"arn:aws:iam::{ACCOUNT}:instance-profile/new-profile"
     assert ctx.warnings == [
         "instance_role: no IAM instance profile named 'new-profile' exists; "
@@ -113,7 +121,7 @@ def test_check_mode_assumes_missing_iam_names_are_created_earlier(batch, context
 
 
 def test_create_then_rerun_is_idempotent_with_one_read(batch, context, iam):
-    changed, _before, after = module.ensure_present(context(), NAME, wanted(), tags={"a": "b"})
+    changed, _before, after = present(context(), NAME, wanted(), tags={"a": "b"})
     assert changed is True
     assert after["status"] == "VALID" and after["tags"] == {"a": "b"}
     assert batch.operations() == ["create_compute_environment"]
@@ -123,7 +131,7 @@ def test_create_then_rerun_is_idempotent_with_one_read(batch, context, iam):
 
     batch.calls.clear()
     iam.calls.clear()
-    changed, before, after = module.ensure_present(context(), NAME, wanted(), tags={"a": "b"})
+    changed, before, after = present(context(), NAME, wanted(), tags={"a": "b"})
     assert changed is False and before == after
     assert batch.calls == [("describe_compute_environments", {"computeEnvironments": [NAME, TEMP]})]
     assert iam.calls == []  # the profile name matches the ARN AWS reports: no look-up
@@ -131,7 +139,7 @@ def test_create_then_rerun_is_idempotent_with_one_read(batch, context, iam):
 
 def test_create_disabled_with_update_policy_finishes_with_one_update(batch, context):
     desired = wanted(compute_environment_state="DISABLED", update_policy={"job_execution_timeout_minutes": 60})
-    _changed, _before, after = module.ensure_present(context(), NAME, desired)
+    _changed, _before, after = present(context(), NAME, desired)
     assert batch.operations() == ["create_compute_environment", "update_compute_environment"]
     assert batch.writes[1][1] == {
         "computeEnvironment": ARN,
@@ -139,26 +147,25 @@ def test_create_disabled_with_update_policy_finishes_with_one_update(batch, cont
         "updatePolicy": {"terminateJobsOnUpdate": False, "jobExecutionTimeoutMinutes": 60},
     }
     assert after["state"] == "DISABLED"
-    assert module.ensure_present(context(), NAME, desired)[0] is False
+    assert present(context(), NAME, desired)[0] is False
 
 
 def test_create_invalid_fails_with_the_reason(context):
     batch = FakeBatch(statuses={"create": "INVALID"})
-    ctx = context()
-    ctx.client = batch
+    ctx = Context({"batch": batch, "iam": FakeIAM(profiles=["ecsInstanceRole"])}, "eu-west-1")
     with pytest.raises(BatchError, match="dev-carbon-ce is INVALID: CLIENT_ERROR - boom"):
-        module.ensure_present(ctx, NAME, wanted())
+        present(ctx, NAME, wanted())
 
 
 def test_rerun_on_an_invalid_environment_fails_with_the_reason(batch, context):
     batch.add_environment(NAME, status="INVALID", statusReason="CLIENT_ERROR - subnet gone")
     with pytest.raises(BatchError, match="dev-carbon-ce is INVALID: CLIENT_ERROR - subnet gone"):
-        module.ensure_present(context(), NAME, wanted())
+        present(context(), NAME, wanted())
     assert batch.writes == []
 
 
 def test_create_without_wait_reads_once(batch, context, fake_clock):
-    module.ensure_present(context(wait=False), NAME, wanted())
+    present(context(wait=False), NAME, wanted())
     assert fake_clock.sleeps == []
     assert [op for op, _kwargs in batch.calls] == [
         "describe_compute_environments",
@@ -169,8 +176,8 @@ def test_create_without_wait_reads_once(batch, context, fake_clock):
 
 def test_bad_name_fails_before_any_call(batch, context):
     for call in (
-        lambda: module.ensure_present(context(), "dev carbon", wanted()),
-        lambda: module.ensure_absent(context(), "dev carbon"),
+        lambda: present(context(), "dev carbon", wanted()),
+        lambda: absent(context(), "dev carbon"),
     ):
         with pytest.raises(BatchValidationError, match="name: must be 1-128 characters"):
             call()
@@ -179,9 +186,9 @@ def test_bad_name_fails_before_any_call(batch, context):
 
 def test_unknown_names_fail_before_any_write(batch, context):
     with pytest.raises(BatchValidationError, match="instance_role: no IAM instance profile named 'nope' exists"):
-        module.ensure_present(context(), NAME, wanted(instance_role="nope"))
+        present(context(), NAME, wanted(instance_role="nope"))
     with pytest.raises(BatchValidationError, match="service_role: no IAM role named 'nope' exists"):
-        module.ensure_present(context(), NAME, wanted(service_role="nope"))
+        present(context(), NAME, wanted(service_role="nope"))
     assert batch.writes == []
 
 
@@ -189,13 +196,11 @@ def test_unknown_names_fail_before_any_write(batch, context):
 def test_in_place_update_and_tags(batch, context):
     batch.add_environment(NAME, {"allocationStrategy": "BEST_FIT"}, tags={"old": "x", "keep": "y"})
     desired = wanted(max_vcpus=16, min_vcpus=2)
-    changed, before, after = module.ensure_present(
-        context(check_mode=True), NAME, desired, tags={"keep": "y", "new": "z"}
-    )
+    changed, before, after = present(context(check_mode=True), NAME, desired, tags={"keep": "y", "new": "z"})
     assert changed is True and batch.writes == []
     assert after["computeResources"]["maxvCpus"] == 16 and after["tags"] == {"keep": "y", "new": "z"}
 
-    changed, before, after = module.ensure_present(context(), NAME, desired, tags={"keep": "y", "new": "z"})
+    changed, before, after = present(context(), NAME, desired, tags={"keep": "y", "new": "z"})
     assert changed is True
     assert before["computeResources"]["maxvCpus"] == 8
     assert batch.writes == [
@@ -211,10 +216,10 @@ def test_in_place_update_and_tags(batch, context):
 
 def test_desired_vcpus_drift_is_left_alone_unless_enforced(batch, context):
     batch.add_environment(NAME, {"desiredvCpus": 6})
-    assert module.ensure_present(context(), NAME, wanted(desired_vcpus=0))[0] is False
+    assert present(context(), NAME, wanted(desired_vcpus=0))[0] is False
     with pytest.raises(BatchValidationError, match="desired_vcpus: an update can only raise"):
-        module.ensure_present(context(), NAME, wanted(desired_vcpus=0), enforce_desired_vcpus=True)
-    module.ensure_present(context(), NAME, wanted(desired_vcpus=8), enforce_desired_vcpus=True)
+        present(context(), NAME, wanted(desired_vcpus=0), enforce_desired_vcpus=True)
+    present(context(), NAME, wanted(desired_vcpus=8), enforce_desired_vcpus=True)
     assert batch.writes[-1][1]["computeResources"] == {"desiredvCpus": 8}
 
 
@@ -223,7 +228,7 @@ def test_non_updatable_change_fails_listing_the_fields(batch, context):
     desired = wanted(instance_types=["m5"], subnets=["subnet-2"], max_vcpus=16)
     for check_mode in (True, False):
         with pytest.raises(BatchValidationError) as info:
-            module.ensure_present(context(check_mode=check_mode), NAME, desired)
+            present(context(check_mode=check_mode), NAME, desired)
         message = str(info.value)
         assert message.startswith("replace: AWS cannot change compute environment dev-carbon-ce in place: ")
         assert "instance_types (" in message and "subnets (" in message and "max_vcpus" not in message
@@ -243,10 +248,10 @@ def replacement_setup(batch):
 def test_replace_keeps_name_arn_tags_and_queue_order(batch, context):
     a, b = replacement_setup(batch)
     desired = wanted(instance_types=["m5"])
-    changed, _before, predicted = module.ensure_present(context(check_mode=True), NAME, desired, replace=True)
+    changed, _before, predicted = present(context(check_mode=True), NAME, desired, replace=True)
     assert changed is True and batch.writes == []
 
-    changed, before, after = module.ensure_present(context(), NAME, desired, replace=True)
+    changed, before, after = present(context(), NAME, desired, replace=True)
     assert changed is True
     assert before["computeResources"]["instanceTypes"] == ["optimal"]
     assert after["computeEnvironmentArn"] == ARN and after["computeResources"]["instanceTypes"] == ["m5"]
@@ -282,7 +287,7 @@ def test_replace_keeps_name_arn_tags_and_queue_order(batch, context):
         NAME,
     ]
     batch.calls.clear()
-    assert module.ensure_present(context(), NAME, desired, replace=True)[0] is False
+    assert present(context(), NAME, desired, replace=True)[0] is False
     assert batch.writes == []
 
 
@@ -295,7 +300,7 @@ def test_replacement_stopped_after_deleting_the_original_is_finished(batch, cont
         for entry in detail["computeEnvironmentOrder"]:
             if entry["computeEnvironment"] == ARN:
                 entry["computeEnvironment"] = temp["computeEnvironmentArn"]
-    changed, before, after = module.ensure_present(context(), NAME, wanted(instance_types=["m5"]))
+    changed, before, after = present(context(), NAME, wanted(instance_types=["m5"]))
     assert changed is True and before is None
     assert after["computeEnvironmentArn"] == ARN
     assert REPLACEMENT_TAG not in after["tags"]
@@ -310,7 +315,7 @@ def test_leftover_temporary_environment_is_unwound(batch, context):
     batch._queue("dev-carbon-lone-jq")["computeEnvironmentOrder"][0]["computeEnvironment"] = temp[
         "computeEnvironmentArn"
     ]
-    changed, _before, _after = module.ensure_present(context(), NAME, wanted())
+    changed, _before, _after = present(context(), NAME, wanted())
     assert changed is True
     assert order(batch, "dev-carbon-lone-jq") == [ARN]
     assert TEMP not in [d["computeEnvironmentName"] for d in batch.environments.values()]
@@ -320,17 +325,17 @@ def test_foreign_environment_under_the_temporary_name_is_never_touched(batch, co
     replacement_setup(batch)
     batch.add_environment(TEMP)  # no marker tag: not ours
     with pytest.raises(BatchValidationError, match="taken by a compute environment this module did not make"):
-        module.ensure_present(context(), NAME, wanted(instance_types=["m5"]), replace=True)
+        present(context(), NAME, wanted(instance_types=["m5"]), replace=True)
     assert batch.writes == []
-    assert module.ensure_absent(context(check_mode=True), NAME, force=True)[2] is None
-    assert module.ensure_present(context(), NAME, wanted())[0] is False  # and it is not mistaken for a leftover
+    assert absent(context(check_mode=True), NAME, force=True)[2] is None
+    assert present(context(), NAME, wanted())[0] is False  # and it is not mistaken for a leftover
 
 
 def test_replacement_must_be_complete(batch, context):
     batch.add_environment(NAME, {"type": "FARGATE", "instanceTypes": None, "instanceRole": None, "minvCpus": None})
     ec2 = wanted(instance_types=None, instance_role=None)
     with pytest.raises(BatchValidationError, match="instance_role: required to create a EC2 compute environment"):
-        module.ensure_present(context(), NAME, ec2, replace=True)
+        present(context(), NAME, ec2, replace=True)
     assert batch.writes == []
 
 
@@ -339,22 +344,22 @@ def test_replacement_refused_when_a_queue_would_mix_platforms(batch, context):
     other = batch.add_environment("dev-carbon-f2-ce", {"type": "FARGATE_SPOT"})
     batch.add_queue("dev-carbon-jq", [fargate["computeEnvironmentArn"], other["computeEnvironmentArn"]])
     with pytest.raises(BatchValidationError, match="job queue\\(s\\) dev-carbon-jq also use environments"):
-        module.ensure_present(context(), NAME, wanted(), replace=True)
+        present(context(), NAME, wanted(), replace=True)
     assert batch.writes == []
 
 
 # --- deletion ------------------------------------------------------------------------------------------
 def test_absent_on_missing_writes_nothing(batch, context):
-    assert module.ensure_absent(context(), NAME) == (False, None, None)
+    assert absent(context(), NAME) == (False, None, None)
     assert batch.writes == []
 
 
 def test_absent_disables_then_deletes(batch, context):
     batch.add_environment(NAME)
-    changed, before, after = module.ensure_absent(context(check_mode=True), NAME)
+    changed, before, after = absent(context(check_mode=True), NAME)
     assert (changed, before["computeEnvironmentArn"], after) == (True, ARN, None)
     assert batch.writes == []
-    module.ensure_absent(context(), NAME)
+    absent(context(), NAME)
     assert batch.writes == [
         ("update_compute_environment", {"computeEnvironment": ARN, "state": "DISABLED"}),
         ("delete_compute_environment", {"computeEnvironment": ARN}),
@@ -365,14 +370,14 @@ def test_absent_disables_then_deletes(batch, context):
 def test_absent_in_use_needs_force(batch, context):
     a, b = replacement_setup(batch)
     with pytest.raises(BatchValidationError) as info:
-        module.ensure_absent(context(), NAME)
+        absent(context(), NAME)
     assert (
         "force: compute environment dev-carbon-ce is still used by job queue(s) dev-carbon-jq, dev-carbon-lone-jq"
         in (str(info.value))
     )
     assert batch.writes == []
 
-    module.ensure_absent(context(), NAME, force=True)
+    absent(context(), NAME, force=True)
     assert order(batch, "dev-carbon-jq") == [a, b]
     assert batch._queue("dev-carbon-lone-jq") is None  # no environment left: disabled and deleted
     assert batch.operations() == [
@@ -396,3 +401,132 @@ def test_info_by_names_and_all(batch):
     assert batch.calls[-1][0] == "describe_compute_environments (paginated)"
     with pytest.raises(BatchValidationError, match="names: must be 1-128 characters"):
         compute_environment_info.list_compute_environments(batch, ["bad name"])
+
+
+# --- check mode is the run (issue 15) --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"max_vcpus": 32},  # scaling
+        {"min_vcpus": 2, "max_vcpus": 4},  # desired vCPUs follow into the new range
+        {"instance_types": ["m5", "c5"], "subnets": ["subnet-2"]},  # infrastructure update
+        {"update_policy": {"job_execution_timeout_minutes": 60}},
+        {"compute_environment_state": "DISABLED"},
+    ],
+)
+def test_check_mode_predicts_the_update_field_for_field(batch, context, change):
+    """After changing only max_vcpus, the preview showed an added update_policy the real run never set: the
+    prediction is now built from the request the run sends, merged over the environment as AWS merges it."""
+    batch.add_environment(NAME, {"allocationStrategy": "BEST_FIT_PROGRESSIVE", "desiredvCpus": 6}, tags={"a": "b"})
+    desired = wanted(**change)
+    checked = present(context(check_mode=True), NAME, desired, tags={"a": "c"})
+    assert batch.writes == []
+    real = present(context(), NAME, desired, tags={"a": "c"})
+    assert checked == real
+    assert ensure.view(checked[2]) == ensure.view(real[2])
+    if "update_policy" not in change:
+        assert "updatePolicy" not in real[2]
+
+
+def test_check_mode_predicts_a_creation_with_or_without_an_update_policy(batch, context):
+    for name, policy in (
+        ("a-ce", None),
+        ("b-ce", {"job_execution_timeout_minutes": 30}),
+        ("c-ce", {"terminate_jobs_on_update": True}),
+    ):
+        desired = wanted(update_policy=policy)
+        _changed, _before, predicted = present(context(check_mode=True), name, desired)
+        _changed, _before, created = present(context(), name, desired)
+        assert predicted.get("updatePolicy") == created.get("updatePolicy"), name
+    assert "updatePolicy" not in batch._environment("b-ce")  # the defaults: no follow-up update, nothing reported
+
+
+# --- update_to_latest_image_version (issue 16) -------------------------------------------------------------
+def image_status(status):
+    return {
+        "allocationStrategy": "BEST_FIT_PROGRESSIVE",
+        "ec2Configuration": [{"imageType": "ECS_AL2023", "batchImageStatus": status}],
+    }
+
+
+def test_latest_image_on_creation_needs_no_request(batch, context):
+    present(context(), NAME, wanted(update_to_latest_image_version=True))
+    assert batch.operations() == ["create_compute_environment"]
+    assert "updateToLatestImageVersion" not in batch.writes[0][1]["computeResources"]
+
+
+def test_latest_image_is_a_change_only_when_batch_has_a_newer_one(batch, context):
+    batch.add_environment(NAME, image_status("LATEST"))
+    assert present(context(), NAME, wanted(update_to_latest_image_version=True))[0] is False
+    batch._environment(NAME)["computeResources"]["ec2Configuration"][0]["batchImageStatus"] = "UPDATE_AVAILABLE"
+    assert present(context(), NAME, wanted())[0] is False  # not asked for: left alone
+    ctx = context(check_mode=True)
+    checked = present(ctx, NAME, wanted(update_to_latest_image_version=True))
+    assert ctx.report == {"action": "update", "changed_fields": ["update_to_latest_image_version"]}
+    real = present(context(), NAME, wanted(update_to_latest_image_version=True))
+    assert checked == real and real[0] is True
+    assert batch.writes == [
+        (
+            "update_compute_environment",
+            {"computeEnvironment": ARN, "computeResources": {"updateToLatestImageVersion": True}},
+        )
+    ]
+    assert present(context(), NAME, wanted(update_to_latest_image_version=True))[0] is False
+
+
+def test_latest_image_rides_along_infrastructure_updates_only(batch, context):
+    batch.add_environment(NAME, image_status("LATEST"))
+    present(context(), NAME, wanted(update_to_latest_image_version=True, max_vcpus=16))
+    assert batch.writes[-1][1]["computeResources"] == {"maxvCpus": 16}  # scaling only: no AMI request
+    present(context(), NAME, wanted(update_to_latest_image_version=True, max_vcpus=16, instance_types=["m5"]))
+    assert batch.writes[-1][1]["computeResources"] == {"instanceTypes": ["m5"], "updateToLatestImageVersion": True}
+
+
+def test_latest_image_of_a_best_fit_environment_needs_replace(batch, context):
+    batch.add_environment(NAME, {**image_status("UPDATE_AVAILABLE"), "allocationStrategy": "BEST_FIT"})
+    with pytest.raises(BatchValidationError, match="update_to_latest_image_version \\(not updatable in place"):
+        present(context(), NAME, wanted(update_to_latest_image_version=True))
+    assert batch.writes == []
+    fargate = wanted(compute_resource_type="FARGATE", instance_types=None, instance_role=None)
+    with pytest.raises(BatchValidationError, match="update_to_latest_image_version: only for EC2 and SPOT"):
+        present(context(), "f-ce", {**fargate, "update_to_latest_image_version": True})
+
+
+# --- an INVALID environment is repaired (issue 17) ---------------------------------------------------------
+def test_an_invalid_environment_is_replaced_without_replace(batch, context):
+    a, _b = replacement_setup(batch)
+    batch._environment(NAME).update(status="INVALID", statusReason="CLIENT_ERROR - subnet-1 does not exist")
+    ctx = context(check_mode=True)
+    checked = present(ctx, NAME, wanted(subnets=["subnet-2"]))
+    assert batch.writes == []
+    assert ctx.report == {
+        "action": "replace",
+        "changed_fields": ["subnets"],
+        "reason": "INVALID: CLIENT_ERROR - subnet-1 does not exist",
+    }
+    assert ctx.warnings == [
+        "compute environment dev-carbon-ce is INVALID: CLIENT_ERROR - subnet-1 does not exist; it is replaced (its "
+        "queues keep their order), without replace=true, since subnets cannot change in place"
+    ]
+    changed, _before, after = present(context(), NAME, wanted(subnets=["subnet-2"]))
+    assert changed is True and after["status"] == "VALID" and after["computeResources"]["subnets"] == ["subnet-2"]
+    assert checked[2]["computeResources"]["subnets"] == ["subnet-2"]
+    assert order(batch, "dev-carbon-jq") == [a, ARN, _b]
+    assert present(context(), NAME, wanted(subnets=["subnet-2"]))[0] is False
+
+
+def test_an_invalid_environment_is_updated_in_place_when_aws_allows_it(batch, context):
+    batch.add_environment(
+        NAME, {"allocationStrategy": "BEST_FIT_PROGRESSIVE"}, status="INVALID", statusReason="CLIENT_ERROR - sg-1"
+    )
+    ctx = context()
+    changed, _before, after = present(ctx, NAME, wanted(security_group_ids=["sg-2"]))
+    assert changed is True and batch.operations() == ["update_compute_environment"]
+    assert ctx.report["reason"] == "INVALID: CLIENT_ERROR - sg-1" and "updated in place" in ctx.warnings[0]
+
+
+def test_a_healthy_environment_still_needs_replace(batch, context):
+    batch.add_environment(NAME, {"allocationStrategy": "BEST_FIT"})
+    with pytest.raises(BatchValidationError, match="Set replace=true"):
+        present(context(), NAME, wanted(subnets=["subnet-2"]))
+    assert batch.writes == []

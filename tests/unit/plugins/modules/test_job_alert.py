@@ -2,7 +2,9 @@
 
 from botocore.exceptions import ClientError
 
+from ansible_collections.ondemand.batch.plugins.module_utils import alert_ensure
 from ansible_collections.ondemand.batch.plugins.module_utils.alert import desired_rule, desired_target
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import Context
 from ansible_collections.ondemand.batch.plugins.modules import job_alert
 
 ACCOUNT = "123456789012"
@@ -75,13 +77,17 @@ def existing(p, **rule_changes):
     return FakeEvents(rule, [desired_target(p)], tags=p["tags"])
 
 
-def predict():
-    return RULE_ARN
+def ensure(events, params, check_mode, warn):
+    """job_alert's ensure, in the module's shape: (changed, job_alert, diff)."""
+    ctx = Context({"events": events}, "eu-west-1", check_mode=check_mode, warn=warn)
+    run = alert_ensure.ensure_present if params["state"] == "present" else alert_ensure.ensure_absent
+    changed, before, after = run(ctx, params["name"], params)
+    return changed, after, {"before": before or {}, "after": after or {}}
 
 
 def test_create_writes_rule_with_tags_then_target():
     events = FakeEvents()
-    changed, result, diff = job_alert.ensure_present(events, params(), False, predict)
+    changed, result, diff = ensure(events, params(), False, print)
     assert changed is True
     assert events.writes() == ["put_rule", "put_targets"]
     put_rule = events.calls[1][1]
@@ -93,15 +99,15 @@ def test_create_writes_rule_with_tags_then_target():
 
 def test_check_mode_create_predicts_the_same_result():
     events = FakeEvents()
-    predicted = job_alert.ensure_present(events, params(), True, predict)
+    predicted = ensure(events, params(), True, print)
     assert events.writes() == []
-    assert predicted == job_alert.ensure_present(FakeEvents(), params(), False, predict)
+    assert predicted == ensure(FakeEvents(), params(), False, print)
 
 
 def test_unchanged_makes_no_write():
     p = params()
     events = existing(p)
-    changed, result, diff = job_alert.ensure_present(events, p, False, predict)
+    changed, result, diff = ensure(events, p, False, print)
     assert changed is False
     assert events.writes() == []
     assert diff["before"] == diff["after"]
@@ -110,7 +116,7 @@ def test_unchanged_makes_no_write():
 def test_changed_statuses_rewrite_only_the_rule():
     p = params()
     events = existing(p)
-    changed, result, _diff = job_alert.ensure_present(events, params(statuses=["FAILED", "SUCCEEDED"]), False, predict)
+    changed, result, _diff = ensure(events, params(statuses=["FAILED", "SUCCEEDED"]), False, print)
     assert changed is True
     assert events.writes() == ["put_rule"]
     assert result["statuses"] == ["SUCCEEDED", "FAILED"]
@@ -120,7 +126,7 @@ def test_foreign_target_is_never_written():
     p = params()
     events = existing(p)
     events.targets.append({"Id": "someone-else", "Arn": "arn:aws:sqs:eu-west-1:1:q"})
-    changed, result, _diff = job_alert.ensure_present(events, params(target_arn=TOPIC + "-2"), False, predict)
+    changed, result, _diff = ensure(events, params(target_arn=TOPIC + "-2"), False, print)
     assert changed is True
     assert events.writes() == ["put_targets"]
     assert [t["Id"] for t in events.calls[-1][1]["Targets"]] == ["job-alert"]
@@ -131,9 +137,7 @@ def test_tags_are_set_and_purged():
     p = params()
     events = existing(p)
     events.tags = {"ondemand:stack": "dev", "old": "x"}
-    changed, result, _diff = job_alert.ensure_present(
-        events, params(tags={"ondemand:stack": "dev", "new": "y"}), False, predict
-    )
+    changed, result, _diff = ensure(events, params(tags={"ondemand:stack": "dev", "new": "y"}), False, print)
     assert changed is True
     assert events.writes() == ["untag_resource", "tag_resource"]
     assert result["tags"] == {"ondemand:stack": "dev", "new": "y"}
@@ -144,7 +148,7 @@ def test_absent_with_foreign_target_keeps_the_rule():
     events = existing(p)
     events.targets.append({"Id": "someone-else", "Arn": "arn:aws:sqs:eu-west-1:1:q"})
     warnings = []
-    changed, result, _diff = job_alert.ensure_absent(events, params(state="absent"), False, warnings.append)
+    changed, result, _diff = ensure(events, params(state="absent"), False, warnings.append)
     assert changed is True
     assert events.writes() == ["remove_targets"]
     assert result["target"] is None and result["other_target_ids"] == ["someone-else"]
@@ -154,16 +158,16 @@ def test_absent_with_foreign_target_keeps_the_rule():
 def test_absent_removes_target_then_rule_and_is_idempotent():
     p = params()
     events = existing(p)
-    changed, result, diff = job_alert.ensure_absent(events, params(state="absent"), False, print)
+    changed, result, diff = ensure(events, params(state="absent"), False, print)
     assert (changed, result, diff["after"]) == (True, None, {})
     assert events.writes() == ["remove_targets", "delete_rule"]
-    changed, result, _diff = job_alert.ensure_absent(FakeEvents(), params(state="absent"), False, print)
+    changed, result, _diff = ensure(FakeEvents(), params(state="absent"), False, print)
     assert (changed, result) == (False, None)
 
 
 def test_custom_bus_is_passed_to_every_call():
     events = FakeEvents()
-    job_alert.ensure_present(events, params(event_bus_name="ops"), False, predict)
+    ensure(events, params(event_bus_name="ops"), False, print)
     for name, kwargs in events.calls:
         if name in ("describe_rule", "put_rule", "put_targets"):
             assert kwargs["EventBusName"] == "ops", name

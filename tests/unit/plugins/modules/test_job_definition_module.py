@@ -1,9 +1,8 @@
-"""Module-level tests of job_definition and job_definition_info: docs in lockstep, main() wiring."""
+"""Module-level tests of job_definition and job_definition_info: main() wiring (docs: test_module_docs.py)."""
 
 import json
 
 import pytest
-import yaml
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule
@@ -12,50 +11,6 @@ from ansible_collections.ondemand.batch.plugins.modules import job_definition, j
 ACCOUNT = "123456789012"
 SECRET_ARN = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:dev-carbon-my-secret-AbCdEf"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/dev-carbon-execution-role"
-# Options documented by doc fragments rather than the module itself.
-FRAGMENT_OPTIONS = {
-    "tags": {"type": "dict", "aliases": ["resource_tags"]},
-    "purge_tags": {"type": "bool", "default": True},
-}
-
-
-def compare_options(documented, spec, path=""):
-    """Problems between DOCUMENTATION options and an argument spec, recursively."""
-    problems = []
-    for name in sorted(set(documented) | set(spec)):
-        where = f"{path}{name}"
-        if name not in spec:
-            problems.append(f"{where}: documented but not in the argument spec")
-            continue
-        if name not in documented:
-            problems.append(f"{where}: in the argument spec but not documented")
-            continue
-        doc, arg = documented[name], spec[name]
-        for key, default in (("type", "str"), ("elements", None), ("choices", None), ("default", None)):
-            if doc.get(key, default) != arg.get(key, default):
-                problems.append(
-                    f"{where}: {key} is {doc.get(key, default)!r} in the docs, {arg.get(key, default)!r} in the spec"
-                )
-        if bool(doc.get("required")) != bool(arg.get("required")):
-            problems.append(f"{where}: required differs")
-        if sorted(doc.get("aliases") or []) != sorted(arg.get("aliases") or []):
-            problems.append(f"{where}: aliases differ")
-        if "suboptions" in doc or "options" in arg:
-            problems += compare_options(doc.get("suboptions") or {}, arg.get("options") or {}, f"{where}.")
-    return problems
-
-
-@pytest.mark.parametrize("module", [job_definition, job_definition_info])
-def test_documentation_in_lockstep_with_argument_spec(module):
-    documentation = yaml.safe_load(module.DOCUMENTATION)
-    options = dict(documentation["options"])
-    if "amazon.aws.tags" in documentation["extends_documentation_fragment"]:
-        options.update(FRAGMENT_OPTIONS)
-    assert compare_options(options, module.argument_spec()) == []
-    assert documentation["version_added"] == "0.1.0"
-    for example in yaml.safe_load(module.EXAMPLES):
-        assert next(k for k in example if k != "name" and k != "register").count(".") == 2  # FQCN
-    assert yaml.safe_load(module.RETURN)
 
 
 class FakeBatch:
@@ -88,8 +43,8 @@ class FakeSts:
 def run(module, args, monkeypatch, capsys, client=None):
     """Run ``module.main()`` with ``args``; return (exit code, JSON output, client)."""
     client = client or FakeBatch()
-    monkeypatch.setattr(BatchModule, "batch_client", lambda self: client)
-    monkeypatch.setattr(BatchModule, "retrying_client", lambda self, service: FakeSts())
+    clients = {"batch": client, "sts": FakeSts()}
+    monkeypatch.setattr(BatchModule, "retrying_client", lambda self, service: clients[service])
     with patch_module_args({"region": "eu-west-1", **args}), pytest.raises(SystemExit) as info:
         module.main()
     output = capsys.readouterr().out

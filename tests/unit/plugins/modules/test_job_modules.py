@@ -4,7 +4,10 @@ import json
 
 from botocore.exceptions import ClientError
 
-from ansible_collections.ondemand.batch.plugins.module_utils.schedule import events_target
+from ansible_collections.ondemand.batch.plugins.module_utils import schedule_ensure
+from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchValidationError
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import Context
+from ansible_collections.ondemand.batch.plugins.module_utils.schedule import events_target, scheduler_request
 from ansible_collections.ondemand.batch.plugins.modules import job as job_module
 from ansible_collections.ondemand.batch.plugins.modules import job_schedule
 
@@ -159,6 +162,22 @@ def events_client(rule=None, targets=(), tags=None):
     )
 
 
+def ensure(clients, params, check_mode, warn):
+    """job_schedule's ensure, in the module's shape: (changed, schedule, diff)."""
+    ctx = Context(clients, "eu-west-1", check_mode=check_mode, warn=warn)
+    run = schedule_ensure.ensure_present if params["state"] == "present" else schedule_ensure.ensure_absent
+    changed, before, after = run(ctx, params["name"], params)
+    return changed, after, {"before": before or {}, "after": after or {}}
+
+
+def ensure_rule(events, batch, params, check_mode, warn):
+    return ensure({"events": events, "batch": batch}, params, check_mode, warn)
+
+
+def ensure_schedule(scheduler, batch, params, _dates, check_mode, warn):
+    return ensure({"scheduler": scheduler, "batch": batch}, params, check_mode, warn)
+
+
 def existing_rule(params):
     rule = {"Name": "nightly", "Arn": "arn:aws:events:eu-west-1:1:rule/nightly", "State": "ENABLED"}
     rule["ScheduleExpression"] = params["schedule_expression"]
@@ -170,7 +189,7 @@ def test_unchanged_rule_makes_no_write_call():
     target = events_target(params, JQ_ARN)
     target.pop("RetryPolicy")  # AWS's defaults, as an untouched target may come back
     events = events_client(existing_rule(params), [target], tags={"a": "b"})
-    changed, result, _diff = job_schedule.ensure_rule(events, batch_client(), params, False, warn=lambda m: None)
+    changed, result, _diff = ensure_rule(events, batch_client(), params, False, warn=lambda m: None)
     assert changed is False
     assert events.writes() == []
     assert result["target"]["job_queue"] == JQ_ARN
@@ -181,7 +200,7 @@ def test_changed_expression_rewrites_only_the_rule():
     events = events_client(
         existing_rule(schedule_params(schedule_expression="rate(1 day)")), [events_target(params, JQ_ARN)]
     )
-    changed, result, diff = job_schedule.ensure_rule(events, batch_client(), params, False, warn=lambda m: None)
+    changed, result, diff = ensure_rule(events, batch_client(), params, False, warn=lambda m: None)
     assert changed is True
     assert events.writes() == ["put_rule"]
     assert diff["before"]["schedule_expression"] == "rate(1 day)"
@@ -190,9 +209,7 @@ def test_changed_expression_rewrites_only_the_rule():
 
 def test_check_mode_create_predicts_without_writing():
     events = events_client()
-    changed, result, _diff = job_schedule.ensure_rule(
-        events, batch_client(), schedule_params(), True, warn=lambda m: None
-    )
+    changed, result, _diff = ensure_rule(events, batch_client(), schedule_params(), True, warn=lambda m: None)
     assert changed is True
     assert result["arn"] is None
     assert result["state"] == "ENABLED"
@@ -203,9 +220,7 @@ def test_absent_keeps_a_rule_that_has_foreign_targets():
     params = schedule_params()
     warnings = []
     events = events_client(existing_rule(params), [events_target(params, JQ_ARN), {"Id": "theirs", "Arn": "arn:x"}])
-    changed, result, _diff = job_schedule.ensure_rule(
-        events, None, dict(params, state="absent"), False, warn=warnings.append
-    )
+    changed, result, _diff = ensure_rule(events, None, dict(params, state="absent"), False, warn=warnings.append)
     assert changed is True
     assert events.writes() == ["remove_targets"]
     assert result["other_target_ids"] == ["theirs"]
@@ -215,14 +230,12 @@ def test_absent_keeps_a_rule_that_has_foreign_targets():
 def test_missing_queue_is_a_warning_in_check_mode_and_an_error_otherwise():
     batch = batch_client(describe_job_queues={"jobQueues": []})
     warnings = []
-    changed, _result, _diff = job_schedule.ensure_rule(
-        events_client(), batch, schedule_params(), True, warn=warnings.append
-    )
+    changed, _result, _diff = ensure_rule(events_client(), batch, schedule_params(), True, warn=warnings.append)
     assert changed is True
     assert "does not exist (yet)" in warnings[0]
     try:
-        job_schedule.ensure_rule(events_client(), batch, schedule_params(), False, warn=warnings.append)
-    except job_schedule.BatchValidationError as e:
+        ensure_rule(events_client(), batch, schedule_params(), False, warn=warnings.append)
+    except BatchValidationError as e:
         assert e.field == "job_queue"
     else:
         raise AssertionError("a real run must fail without the queue")
@@ -230,17 +243,15 @@ def test_missing_queue_is_a_warning_in_check_mode_and_an_error_otherwise():
 
 def test_unchanged_schedule_makes_no_write_call():
     params = schedule_params(backend="scheduler", timezone="Europe/Berlin")
-    current = job_schedule.scheduler_request(params, None, None)
+    current = scheduler_request(params, None, None)
     current["Arn"] = "arn:aws:scheduler:eu-west-1:1:schedule/default/nightly"
     current["Target"] = dict(current["Target"], Input=json.dumps(json.loads(current["Target"]["Input"]), indent=1))
     scheduler = FakeClient(get_schedule=current, update_schedule={}, create_schedule={})
-    changed, result, _diff = job_schedule.ensure_schedule(
-        scheduler, batch_client(), params, (None, None), False, lambda m: None
-    )
+    changed, result, _diff = ensure_schedule(scheduler, batch_client(), params, (None, None), False, lambda m: None)
     assert changed is False
     assert scheduler.writes() == []
     assert result["timezone"] == "Europe/Berlin"
-    changed, _result, _diff = job_schedule.ensure_schedule(
+    changed, _result, _diff = ensure_schedule(
         scheduler, batch_client(), dict(params, enabled=False), (None, None), False, lambda m: None
     )
     assert changed is True

@@ -2,8 +2,9 @@
 
 import pytest
 
+from ansible_collections.ondemand.batch.plugins.module_utils import job_queue_ensure as ensure
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchValidationError
-from ansible_collections.ondemand.batch.plugins.modules import job_queue as module
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import Context
 from ansible_collections.ondemand.batch.plugins.modules import job_queue_info
 from tests.unit.plugins.modules.test_compute_environment_fakes import ACCOUNT, FakeBatch
 
@@ -14,7 +15,7 @@ POLICY = f"{PREFIX}:scheduling-policy/dev-carbon-fair"
 
 
 def wanted(**values):
-    desired = dict.fromkeys(module.OPTIONS)
+    desired = dict.fromkeys(ensure.OPTIONS)
     desired.update({"priority": 10, "compute_environments": ["dev-carbon-a-ce"], "job_queue_state": "ENABLED"})
     desired.update(values)
     return desired
@@ -33,8 +34,9 @@ def batch():
 @pytest.fixture
 def context(batch, fake_clock):
     def make(check_mode=False, wait=True):
-        return module.Context(
-            batch,
+        return Context(
+            {"batch": batch},
+            "eu-west-1",
             check_mode=check_mode,
             wait=wait,
             wait_options={"timeout": 60, "sleep": fake_clock.sleep, "clock": fake_clock},
@@ -43,12 +45,21 @@ def context(batch, fake_clock):
     return make
 
 
+def present(ctx, name, desired, **settings):
+    """ensure_present with the entry's other settings (tags, replace, ...) given as keywords."""
+    return ensure.ensure_present(ctx, name, {**desired, **settings})
+
+
+def absent(ctx, name, **settings):
+    return ensure.ensure_absent(ctx, name, settings)
+
+
 def ce_arn(name):
     return f"{PREFIX}:compute-environment/{name}"
 
 
 def test_check_mode_create_predicts_the_arn_from_the_environments(batch, context):
-    changed, before, after = module.ensure_present(
+    changed, before, after = present(
         context(check_mode=True), NAME, wanted(compute_environments=["dev-carbon-b-ce", ce_arn("dev-carbon-a-ce")])
     )
     assert (changed, before) == (True, None)
@@ -68,7 +79,7 @@ def test_create_and_rerun_with_one_read(batch, context):
             {"reason": "stuck", "state": "RUNNABLE", "max_time_seconds": 600, "action": "CANCEL"}
         ],
     )
-    changed, _before, after = module.ensure_present(context(), NAME, desired, tags={"a": "b"})
+    changed, _before, after = present(context(), NAME, desired, tags={"a": "b"})
     assert changed is True and after["status"] == "VALID"
     assert batch.writes == [
         (
@@ -90,7 +101,7 @@ def test_create_and_rerun_with_one_read(batch, context):
         )
     ]
     batch.calls.clear()
-    changed, before, after = module.ensure_present(context(), NAME, desired, tags={"a": "b"})
+    changed, before, after = present(context(), NAME, desired, tags={"a": "b"})
     assert changed is False and before == after
     # One DescribeJobQueues: the environment and policy names match the queue's ARNs, no look-up.
     assert [op for op, _kwargs in batch.calls] == ["describe_job_queues"]
@@ -110,7 +121,7 @@ def test_create_and_rerun_with_one_read(batch, context):
 def test_environments_are_looked_up_only_when_they_differ(batch, context, environments, looked_up):
     batch.add_queue(NAME, [ce_arn("dev-carbon-a-ce"), ce_arn("dev-carbon-b-ce")], priority=10)
     ctx = context(check_mode=True)  # a real run of the ARN of another account would fail; the look-up is the point
-    module.ensure_present(ctx, NAME, wanted(compute_environments=environments))
+    present(ctx, NAME, wanted(compute_environments=environments))
     calls = [op for op, _kwargs in batch.calls]
     assert ("describe_compute_environments" in calls) is looked_up, calls
 
@@ -118,9 +129,9 @@ def test_environments_are_looked_up_only_when_they_differ(batch, context, enviro
 def test_reorder_priority_and_tags_in_place(batch, context):
     batch.add_queue(NAME, [ce_arn("dev-carbon-a-ce"), ce_arn("dev-carbon-b-ce")], tags={"old": "x"})
     desired = wanted(compute_environments=["dev-carbon-b-ce", "dev-carbon-a-ce"], priority=20)
-    changed, _before, predicted = module.ensure_present(context(check_mode=True), NAME, desired, tags={"new": "y"})
+    changed, _before, predicted = present(context(check_mode=True), NAME, desired, tags={"new": "y"})
     assert changed is True and batch.writes == []
-    changed, before, after = module.ensure_present(context(), NAME, desired, tags={"new": "y"})
+    changed, before, after = present(context(), NAME, desired, tags={"new": "y"})
     assert before["priority"] == 1
     assert batch.operations() == ["update_job_queue", "untag_resource", "tag_resource"]
     assert batch.writes[0][1] == {
@@ -145,11 +156,11 @@ def test_refusals_before_any_write(batch, context):
     ]
     for desired, message, also_in_check_mode in cases:
         with pytest.raises(BatchValidationError) as info:
-            module.ensure_present(context(), NAME, desired)
+            present(context(), NAME, desired)
         assert message in str(info.value)
         if also_in_check_mode:
             with pytest.raises(BatchValidationError, match="compute_environments|scheduling_policy"):
-                module.ensure_present(context(check_mode=True), NAME, desired)
+                present(context(check_mode=True), NAME, desired)
     assert batch.writes == []
 
 
@@ -157,7 +168,7 @@ def test_check_mode_assumes_missing_names_are_created_earlier(batch, context):
     """A check run of a whole deployment: the environments and policy are not there yet."""
     ctx = context(check_mode=True)
     desired = wanted(compute_environments=["dev-carbon-new-ce", "dev-carbon-a-ce"], scheduling_policy="new-policy")
-    changed, _before, after = module.ensure_present(ctx, NAME, desired)
+    changed, _before, after = present(ctx, NAME, desired)
     assert changed is True
     assert [e["computeEnvironment"] for e in after["computeEnvironmentOrder"]] == [
         ce_arn("dev-carbon-new-ce"),
@@ -172,16 +183,16 @@ def test_check_mode_assumes_missing_names_are_created_earlier(batch, context):
 def test_invalid_environment_is_refused(batch, context):
     batch._environment("dev-carbon-a-ce").update(status="INVALID", statusReason="bad subnet")
     with pytest.raises(BatchValidationError, match="dev-carbon-a-ce is INVALID: bad subnet"):
-        module.ensure_present(context(), NAME, wanted())
+        present(context(), NAME, wanted())
     assert batch.writes == []
 
 
 def test_replace_recreates_under_the_same_name(batch, context):
     batch.add_queue(NAME, [ce_arn("dev-carbon-a-ce")], priority=5, tags={"keep": "me"})
     desired = wanted(priority=None, compute_environments=None, scheduling_policy="dev-carbon-fair")
-    changed, _before, predicted = module.ensure_present(context(check_mode=True), NAME, desired, replace=True)
+    changed, _before, predicted = present(context(check_mode=True), NAME, desired, replace=True)
     assert changed is True and batch.writes == []
-    changed, before, after = module.ensure_present(context(), NAME, desired, replace=True)
+    changed, before, after = present(context(), NAME, desired, replace=True)
     assert batch.operations() == ["update_job_queue", "delete_job_queue", "create_job_queue"]
     assert batch.writes[2][1]["priority"] == 5  # kept from the old queue
     assert batch.writes[2][1]["tags"] == {"keep": "me"}
@@ -191,19 +202,19 @@ def test_replace_recreates_under_the_same_name(batch, context):
 
 def test_policy_can_be_swapped_in_place(batch, context):
     batch.add_queue(NAME, [ce_arn("dev-carbon-a-ce")], priority=10, schedulingPolicyArn=POLICY)
-    module.ensure_present(context(), NAME, wanted(scheduling_policy=POLICY + "er"))
+    present(context(), NAME, wanted(scheduling_policy=POLICY + "er"))
     assert batch.writes == [("update_job_queue", {"jobQueue": ARN, "schedulingPolicyArn": POLICY + "er"})]
     with pytest.raises(BatchValidationError, match="can be replaced but not removed"):
-        module.ensure_present(context(), NAME, wanted(scheduling_policy=""))
+        present(context(), NAME, wanted(scheduling_policy=""))
 
 
 def test_absent(batch, context):
-    assert module.ensure_absent(context(), NAME) == (False, None, None)
+    assert absent(context(), NAME) == (False, None, None)
     batch.add_queue(NAME, [ce_arn("dev-carbon-a-ce")])
-    changed, before, after = module.ensure_absent(context(check_mode=True), NAME)
+    changed, before, after = absent(context(check_mode=True), NAME)
     assert (changed, before["jobQueueArn"], after) == (True, ARN, None)
     assert batch.writes == []
-    module.ensure_absent(context(), NAME)
+    absent(context(), NAME)
     assert batch.writes == [
         ("update_job_queue", {"jobQueue": ARN, "state": "DISABLED"}),
         ("delete_job_queue", {"jobQueue": ARN}),
@@ -272,7 +283,8 @@ def settling(fake_clock):
 
 
 def settling_context(batch, fake_clock, **kwargs):
-    return module.Context(batch, wait_options={"timeout": 60, "sleep": fake_clock.sleep, "clock": fake_clock}, **kwargs)
+    options = {"timeout": 60, "sleep": fake_clock.sleep, "clock": fake_clock}
+    return Context({"batch": batch}, "eu-west-1", wait_options=options, **kwargs)
 
 
 @pytest.mark.parametrize("wait", [True, False])
@@ -281,7 +293,7 @@ def test_create_waits_for_environments_still_creating(settling, fake_clock, wait
     whatever its own ``wait`` says (AWS associates only VALID environments)."""
     settling.in_transition("dev-carbon-b-ce", "CREATING", describes=2)
     ctx = settling_context(settling, fake_clock, wait=wait)
-    changed, _before, after = module.ensure_present(ctx, NAME, wanted(compute_environments=["dev-carbon-b-ce"]))
+    changed, _before, after = present(ctx, NAME, wanted(compute_environments=["dev-carbon-b-ce"]))
     assert changed is True
     assert settling._environment("dev-carbon-b-ce")["status"] == "VALID"
     operations = [op for op, _kwargs in settling.calls]
@@ -301,7 +313,7 @@ def test_update_of_the_environments_waits_for_one_updating(settling, fake_clock)
     settling.in_transition("dev-carbon-b-ce", "UPDATING", describes=1)
     ctx = settling_context(settling, fake_clock)
     desired = wanted(compute_environments=["dev-carbon-a-ce", "dev-carbon-b-ce"])
-    module.ensure_present(ctx, NAME, desired)
+    present(ctx, NAME, desired)
     assert settling.operations() == ["update_job_queue"]
     operations = [op for op, _kwargs in settling.calls]
     assert operations.index("update_job_queue") > 2  # after the look-up, the resolve and the wait
@@ -314,11 +326,11 @@ def test_no_wait_and_no_extra_call_when_nothing_is_associated(settling, fake_clo
     settling.add_queue(NAME, [ce_arn("dev-carbon-a-ce")], priority=10)
     settling.in_transition("dev-carbon-a-ce", "UPDATING", describes=5)
     ctx = settling_context(settling, fake_clock)
-    changed, _before, _after = module.ensure_present(ctx, NAME, wanted())
+    changed, _before, _after = present(ctx, NAME, wanted())
     assert changed is False
     assert [op for op, _kwargs in settling.calls] == ["describe_job_queues"]
     settling.calls.clear()
-    module.ensure_present(ctx, NAME, wanted(priority=20))
+    present(ctx, NAME, wanted(priority=20))
     assert settling.operations() == ["update_job_queue"]
     assert settling.writes[0][1] == {"jobQueue": ARN, "priority": 20}
     assert [op for op, _kwargs in settling.calls if op.startswith("describe_compute")] == []
@@ -327,9 +339,7 @@ def test_no_wait_and_no_extra_call_when_nothing_is_associated(settling, fake_clo
 
 def test_check_mode_never_waits(settling, fake_clock):
     settling.in_transition("dev-carbon-a-ce", "CREATING", describes=5)
-    changed, _before, after = module.ensure_present(
-        settling_context(settling, fake_clock, check_mode=True), NAME, wanted()
-    )
+    changed, _before, after = present(settling_context(settling, fake_clock, check_mode=True), NAME, wanted())
     assert changed is True and settling.writes == []
     assert fake_clock.sleeps == []
     assert [op for op, _kwargs in settling.calls] == ["describe_job_queues", "describe_compute_environments"]
@@ -338,7 +348,7 @@ def test_check_mode_never_waits(settling, fake_clock):
 def test_environment_turning_invalid_fails_before_the_write(settling, fake_clock):
     settling.in_transition("dev-carbon-a-ce", "CREATING", describes=2, final="INVALID")
     with pytest.raises(BatchError, match="^Compute environment dev-carbon-a-ce is INVALID: now INVALID$"):
-        module.ensure_present(settling_context(settling, fake_clock), NAME, wanted())
+        present(settling_context(settling, fake_clock), NAME, wanted())
     assert settling.writes == []
 
 
@@ -349,15 +359,14 @@ def test_check_mode_predicts_environments_given_by_arn_that_do_not_exist(batch, 
     def no_sts():
         raise AssertionError("STS called")
 
-    ctx = module.Context(
-        batch,
+    ctx = Context(
+        {"batch": batch, "sts": no_sts},
         region="eu-west-1",
         check_mode=True,
-        sts=no_sts,
         wait_options={"timeout": 60, "sleep": fake_clock.sleep, "clock": fake_clock},
     )
     new = ce_arn("dev-carbon-new-ce")
-    changed, _before, after = module.ensure_present(ctx, NAME, wanted(compute_environments=[new]))
+    changed, _before, after = present(ctx, NAME, wanted(compute_environments=[new]))
     assert changed is True and batch.writes == []
     assert [e["computeEnvironment"] for e in after["computeEnvironmentOrder"]] == [new]
     assert after["jobQueueArn"] == ARN
@@ -365,7 +374,7 @@ def test_check_mode_predicts_environments_given_by_arn_that_do_not_exist(batch, 
         f"compute_environments: no compute environment named {new}; check mode assumes an earlier task creates it"
     ]
     with pytest.raises(BatchValidationError, match=f"no compute environment named {new}"):
-        module.ensure_present(module.Context(batch), NAME, wanted(compute_environments=[new]))
+        present(Context({"batch": batch}, "eu-west-1"), NAME, wanted(compute_environments=[new]))
     assert batch.writes == []
 
 
@@ -377,8 +386,8 @@ def test_replacing_waits_for_environments_before_deleting_the_queue(settling, fa
     settling.in_transition("dev-carbon-b-ce", "CREATING", describes=2, final="INVALID")
     desired = wanted(compute_environments=["dev-carbon-b-ce"], scheduling_policy=POLICY)
     with pytest.raises(BatchError, match="^Compute environment dev-carbon-b-ce is INVALID"):
-        module.ensure_present(settling_context(settling, fake_clock), NAME, desired, replace=True)
+        present(settling_context(settling, fake_clock), NAME, desired, replace=True)
     assert settling.writes == []
     settling.in_transition("dev-carbon-a-ce", "CREATING", describes=1)
-    module.ensure_present(settling_context(settling, fake_clock), NAME, wanted(scheduling_policy=POLICY), replace=True)
+    present(settling_context(settling, fake_clock), NAME, wanted(scheduling_policy=POLICY), replace=True)
     assert settling.operations() == ["update_job_queue", "delete_job_queue", "create_job_queue"]
