@@ -25,19 +25,24 @@ RESULTS = (
     ("__batch_compute_environments", "compute_environment", "compute_environment", False),
     ("__batch_scheduling_policies", "scheduling_policy", "scheduling_policy", False),
     ("__batch_job_queues", "job_queue", "job_queue", False),
+    ("__batch_deleted_scheduling_policies", "scheduling_policy", "scheduling_policy", True),
+    ("__batch_deleted_compute_environments", "compute_environment", "compute_environment", True),
     ("__batch_job_definitions", "job_definition", "job_definition", False),
-    ("__batch_deleted_job_queues", "job_queue", None, True),
-    ("__batch_deleted_scheduling_policies", "scheduling_policy", None, True),
-    ("__batch_deleted_compute_environments", "compute_environment", None, True),
-    ("__batch_deleted_job_definitions", "job_definition", None, True),
     ("__batch_deleted_log_groups", "log_group", None, True),
     ("__eventbridge_schedules", "schedule", "schedule", False),
     ("__eventbridge_alert_topics", "alert_topic", None, False),
     ("__eventbridge_alert_rules", "alert_rule", "job_alert", False),
-    ("__eventbridge_deleted_schedules", "schedule", None, True),
-    ("__eventbridge_deleted_alert_rules", "alert_rule", None, True),
     ("__eventbridge_deleted_topics", "alert_topic", None, True),
 )
+# The list modules' result keys: one entry per resource, each with its own action.
+LIST_KEYS = {
+    "compute_environment": "compute_environments",
+    "scheduling_policy": "scheduling_policies",
+    "job_queue": "job_queues",
+    "job_definition": "job_definitions",
+    "schedule": "job_schedules",
+    "alert_rule": "job_alerts",
+}
 # Fields a diff shows that are bookkeeping, not the resource's settings.
 IGNORED_FIELDS = frozenset(
     {"revision", "arn", "job_definition_arn", "active_revisions", "status", "status_reason", "created", "updated"}
@@ -57,10 +62,13 @@ def _name_of(item, kind):
     return str(item)
 
 
-def _entries(registered):
-    """(item, result) pairs of a registered loop result, or of a list module's result."""
+def _entries(registered, kind):
+    """(item, result) pairs of a registered loop result, of a list module's result, or of one module run."""
     if not isinstance(registered, dict) or registered.get("skipped") and not registered.get("results"):
         return []
+    listed = registered.get(LIST_KEYS.get(kind, ""))
+    if isinstance(listed, list):
+        return [(entry, entry) for entry in listed]
     if isinstance(registered.get("results"), list):
         return [(r.get("item"), r) for r in registered["results"] if not r.get("skipped")]
     return [(None, registered)]
@@ -87,7 +95,7 @@ def rows(plan, results):
     hints = {(r["kind"], r["name"]): r for r in plan.get("resources", [])}
     out, seen = [], set()
     for variable, kind, result_key, deletion in RESULTS:
-        for item, result in _entries(results.get(variable)):
+        for item, result in _entries(results.get(variable), kind):
             name = _name_of(item if item is not None else result, kind)
             if kind == "log_group" and item is None:
                 name = plan["batch"]["log_group"]["log_group_name"]
@@ -96,18 +104,18 @@ def rows(plan, results):
                 continue
             seen.add(key)
             changed = bool(result.get("changed"))
+            # An inline policy is new with its role; other resources by what the plan found.
+            hint = hints.get(("iam_role", name.split("/")[0]) if kind == "iam_policy" else (kind, name), {})
             if deletion:
                 action = "delete" if changed else "none"
             elif isinstance(result.get("action"), str) and result["action"] in ACTIONS:
-                action = result["action"]
+                action = result["action"]  # a list module says what it did
             elif not changed:
                 action = "none"
             else:
-                # An inline policy is new with its role; other resources by what the plan found.
-                hint = hints.get(("iam_role", name.split("/")[0]) if kind == "iam_policy" else (kind, name), {})
                 action = {"create": "create", "adopt": "adopt"}.get(hint.get("action_hint"), "update")
-                if result.get("replaced"):
-                    action = "replace"
+            if action == "update" and hint.get("action_hint") == "adopt":
+                action = "adopt"  # taken over: tagged as the stack's (and set as the model says)
             fields = changed_fields(result) if action in ("update", "replace", "adopt") else []
             if kind == "iam_policy" and action == "update":
                 fields = ["policy"]

@@ -44,7 +44,34 @@ def prepare(plan, refreshed, check_mode=False):
         _destroy(plan, refreshed)
     else:
         _deploy(plan, refreshed, check_mode)
+    _module_runs(plan)
     return plan
+
+
+def _absent(names, **extra):
+    return [{"name": name, **extra, "state": "absent"} for name in names]
+
+
+def _module_runs(plan):
+    """The entries each list module gets, in the order the role runs them (``run``): what the model wants, then
+    what goes, where AWS allows both in one run (a queue, a job definition, a schedule, an alert rule); environments
+    and scheduling policies go after the queues that use them. A destroy plan holds only what goes."""
+    present = plan["state"] != "absent"
+    batch, eventbridge = plan["batch"], plan["eventbridge"]
+    delete = batch["delete"]
+    batch["run"] = {
+        "compute_environments": batch["compute_environments"] if present else [],
+        "scheduling_policies": batch["scheduling_policies"] if present else [],
+        "job_queues": (batch["job_queues"] if present else []) + _absent(delete["job_queues"]),
+        "scheduling_policies_absent": _absent(delete["scheduling_policies"]),
+        "compute_environments_absent": _absent(delete["compute_environments"]),
+        "job_definitions": (batch["job_definitions"] if present else []) + _absent(delete["job_definitions"]),
+    }
+    eventbridge["run"] = {
+        "schedules": (eventbridge["schedules"] if present else []) + eventbridge["delete"]["schedules"],
+        "alert_rules": (eventbridge["alert_rules"] if present else [])
+        + _absent(eventbridge["delete"]["alert_rules"], target_id="alerts-topic"),
+    }
 
 
 def _deploy(plan, refreshed, check_mode):
