@@ -36,8 +36,10 @@ try:
     from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchWaitTimeout
     from ansible_collections.ondemand.batch.plugins.module_utils.job import (
         JobFollower,
+        attempt_outcome,
         failed_children,
         failure_message,
+        shape_attempt,
     )
 except ImportError as e:  # amazon.aws or boto3 missing on the controller: reported when a job is followed
     IMPORT_ERROR = e
@@ -163,40 +165,64 @@ class ProgressPrinter:
     def _prefix(self, job):
         return f"[{self.host}] job {job.get('jobName')} ({job.get('jobId', '')[:8]})"
 
+    @staticmethod
+    def _attempt(number, attempts):
+        return f"attempt {number} of {attempts}" if attempts > 1 else f"attempt {number}"
+
     def __call__(self, kind, data):
-        if kind == "status":
-            job = data["job"]
-            text = f"{self._prefix(job)}: {data['status']}"
-            if data["previous"]:
-                text = f"{self._prefix(job)}: {data['previous']} -> {data['status']}"
-            if data["status"] in ("SUCCEEDED", "FAILED"):
-                return  # the "end" event says it with the outcome
-            self.show(text)
-        elif kind == "array":
-            summary = ", ".join(f"{status} {count}" for status, count in sorted(data["summary"].items()) if count)
-            self.show(f"{self._prefix(data['job'])}: children {summary or 'none yet'}")
-        elif kind == "attempt":
-            where = f"{data['log_group']} {data['log_stream']}"
-            self.show(f"{self._prefix(data['job'])}: attempt {data['attempt']} logs in {where}")
-        elif kind == "log":
-            if self.show_logs:
-                self.show(f"[{self.host}]   | {data['line']}")
-            elif not self.hidden_logs:
-                self.hidden_logs = True
-                self.show(f"[{self.host}]   | (log lines hidden: the task has no_log)")
-        elif kind == "end":
-            job = data["job"]
-            container = job.get("container") or {}
-            details = []
-            if container.get("exitCode") is not None:
-                details.append(f"exit code {container['exitCode']}")
-            if job.get("startedAt") and job.get("stoppedAt"):
-                details.append(f"ran {(job['stoppedAt'] - job['startedAt']) / 1000.0:.1f}s")
-            if job.get("status") == "FAILED" and job.get("statusReason"):
-                details.append(job["statusReason"])
-            suffix = f" ({'; '.join(details)})" if details else ""
-            color = "green" if job.get("status") == "SUCCEEDED" else "red"
-            self.show(f"{self._prefix(job)}: {job.get('status')}{suffix}", color)
+        handler = getattr(self, f"_on_{kind}", None)
+        if handler is not None:
+            handler(data)
+
+    def _on_status(self, data):
+        if data["status"] in ("SUCCEEDED", "FAILED"):
+            return  # the "end" event says it, with the outcome
+        job = data["job"]
+        text = f"{self._prefix(job)}: {data['status']}"
+        if data["previous"]:
+            text = f"{self._prefix(job)}: {data['previous']} -> {data['status']}"
+        attempts = (job.get("retryStrategy") or {}).get("attempts") or 1
+        if data["status"] == "RUNNABLE" and data["previous"] in ("STARTING", "RUNNING"):
+            text += f" (retried: {self._attempt(data['attempt'], attempts)})"
+        self.show(text)
+
+    def _on_array(self, data):
+        summary = ", ".join(f"{status} {count}" for status, count in sorted(data["summary"].items()) if count)
+        self.show(f"{self._prefix(data['job'])}: children {summary or 'none yet'}")
+
+    def _on_attempt(self, data):
+        where = f"{data['log_group']} {data['log_stream']}"
+        self.show(f"{self._prefix(data['job'])}: {self._attempt(data['attempt'], data['attempts'])} logs in {where}")
+
+    def _on_log(self, data):
+        if self.show_logs:
+            self.show(f"[{self.host}]   | {data['line']}")
+        elif not self.hidden_logs:
+            self.hidden_logs = True
+            self.show(f"[{self.host}]   | (log lines hidden: the task has no_log)")
+
+    def _on_attempt_end(self, data):
+        job = data["job"]
+        if job.get("status") in ("SUCCEEDED", "FAILED") and data["attempt"] >= len(job.get("attempts") or []):
+            return  # the job's last attempt: the "end" event says how it ended
+        outcome = attempt_outcome(shape_attempt(data["detail"], data["attempt"]))
+        self.show(f"{self._prefix(data['job'])}: {self._attempt(data['attempt'], data['attempts'])} ended: {outcome}")
+
+    def _on_end(self, data):
+        job = data["job"]
+        container = job.get("container") or {}
+        details = []
+        if container.get("exitCode") is not None:
+            details.append(f"exit code {container['exitCode']}")
+        if len(job.get("attempts") or []) > 1:
+            details.append(f"{len(job['attempts'])} attempts")
+        if job.get("startedAt") and job.get("stoppedAt"):
+            details.append(f"ran {(job['stoppedAt'] - job['startedAt']) / 1000.0:.1f}s")
+        if job.get("status") == "FAILED" and job.get("statusReason"):
+            details.append(job["statusReason"])
+        suffix = f" ({'; '.join(details)})" if details else ""
+        color = "green" if job.get("status") == "SUCCEEDED" else "red"
+        self.show(f"{self._prefix(job)}: {job.get('status')}{suffix}", color)
 
 
 def follow_and_report(result, batch, logs, settings, printer, warn, sleep=time.sleep, clock=time.monotonic):
@@ -212,6 +238,7 @@ def follow_and_report(result, batch, logs, settings, printer, warn, sleep=time.s
         warn=warn,
         sleep=sleep,
         clock=clock,
+        known_status="SUBMITTED",
     )
     result = dict(result)
     try:

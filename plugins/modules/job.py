@@ -12,8 +12,11 @@ description:
   - Submits a job to an AWS Batch job queue. The job definition is given by name (the latest
     C(ACTIVE) revision is used, so nobody has to bump a revision number), as C(name:revision) or as an ARN.
   - With O(wait=true) (the default) the task follows the job until it ends. Status changes and the job's
-    new log lines are printed B(while the task runs), and the task fails when the job fails, with the
-    status reason, the exit code and the last log lines in its message.
+    new log lines are printed B(while the task runs), in the order they happened, each transition once
+    (a status no poll saw but the job must have passed, such as C(RUNNING) of an attempt that ran between two
+    polls, is printed too), and each attempt's log lines after that attempt's start and before its end.
+    The task fails when the job fails, with the status reason, the exit code and the last log lines in its
+    message, attempt by attempt when the job was retried.
   - Waiting happens B(on the controller). The action plugin of this module submits the job through the
     module, then polls AWS Batch (C(DescribeJobs)) and CloudWatch Logs (C(GetLogEvents)) itself with
     boto3, using the same connection options as the task (O(region), O(endpoint_url), O(profile),
@@ -186,7 +189,8 @@ options:
     default: 15.0
   log_lines:
     description:
-      - Number of the job's last log lines to return (and to show in the failure message). V(0) reads no logs.
+      - Number of log lines to return, and to show in the failure message, for each attempt (the last ones of
+        each attempt's own log stream). V(0) reads no logs.
     type: int
     default: 20
   live_output:
@@ -360,7 +364,9 @@ job:
       type: int
     attempt_details:
       description:
-        - Each attempt with C(started_at), C(stopped_at), C(exit_code), C(reason), C(status_reason) and C(log_stream).
+        - Each ended attempt with its number (C(attempt), from 1), C(started_at), C(stopped_at), C(exit_code),
+          C(reason), C(status_reason), its own C(log_stream) and, when the task waited, its own C(log_lines)
+          (the last O(log_lines) lines of that stream).
       type: list
       elements: dict
     created_at:
@@ -380,10 +386,12 @@ job:
       type: str
       sample: /aws/batch/job
     log_stream:
-      description: CloudWatch Logs stream of the job's (last attempt's) output.
+      description: CloudWatch Logs stream of the job's latest attempt.
       type: str
     log_lines:
-      description: The last O(log_lines) lines of the job's output.
+      description:
+        - The last O(log_lines) lines of RV(job.log_stream), the latest attempt's output. Earlier attempts'
+          lines are in RV(job.attempt_details).
       type: list
       elements: str
       returned: when the task waited for the job

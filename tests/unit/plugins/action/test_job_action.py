@@ -83,12 +83,55 @@ def test_success_prints_progress_and_log_lines_live_and_returns_them():
     assert result["job"]["status"] == "SUCCEEDED"
     assert result["job"]["log_lines"] == ["hello from the job"]
     assert shown == [
-        "[localhost] job nightly (01234567): RUNNABLE",
-        "[localhost] job nightly (01234567): RUNNABLE -> RUNNING",
+        "[localhost] job nightly (01234567): SUBMITTED -> RUNNABLE",
+        "[localhost] job nightly (01234567): RUNNABLE -> STARTING",
+        "[localhost] job nightly (01234567): STARTING -> RUNNING",
         "[localhost] job nightly (01234567): attempt 1 logs in /aws/batch/job dev-jd/default/abc",
         "[localhost]   | hello from the job",
         "[localhost] job nightly (01234567): SUCCEEDED (exit code 0; ran 2.5s)",
     ]
+
+
+def test_a_retried_job_prints_each_attempt_in_order_and_fails_with_each_attempts_lines():
+    def attempt(number):
+        container = {"exitCode": 2, "logStreamName": f"dev-jd/default/a{number}"}
+        return {"container": container, "startedAt": number * 1000, "stoppedAt": number * 1000 + 500}
+
+    retried = {"retryStrategy": {"attempts": 2}, "statusReason": "Essential container in task exited"}
+    pages = {"dev-jd/default/a1": ["first try"], "dev-jd/default/a2": ["second try"]}
+
+    def get_log_events(logGroupName, logStreamName, startFromHead, nextToken=None):  # noqa: N803 - AWS names
+        if nextToken:
+            return {"events": [], "nextForwardToken": nextToken}
+        return {"events": [{"message": m} for m in pages[logStreamName]], "nextForwardToken": "t"}
+
+    result, shown, _warnings = run(
+        [
+            detail("PENDING"),
+            detail("FAILED", attempts=[attempt(1), attempt(2)], container=attempt(2)["container"], **retried),
+        ],
+        get_log_events,
+    )
+    prefix = "[localhost] job nightly (01234567): "
+    assert shown == [
+        prefix + "SUBMITTED -> PENDING",
+        prefix + "PENDING -> RUNNABLE",
+        prefix + "RUNNABLE -> STARTING",
+        prefix + "STARTING -> RUNNING",
+        prefix + "attempt 1 of 2 logs in /aws/batch/job dev-jd/default/a1",
+        "[localhost]   | first try",
+        prefix + "attempt 1 of 2 ended: exit code 2",
+        prefix + "RUNNING -> RUNNABLE (retried: attempt 2 of 2)",
+        prefix + "RUNNABLE -> STARTING",
+        prefix + "STARTING -> RUNNING",
+        prefix + "attempt 2 of 2 logs in /aws/batch/job dev-jd/default/a2",
+        "[localhost]   | second try",
+        prefix + "FAILED (exit code 2; 2 attempts; Essential container in task exited)",
+    ]
+    assert result["failed"] is True
+    assert "\nAttempt 1: exit code 2. Last 1 log lines (/aws/batch/job dev-jd/default/a1):\nfirst try" in result["msg"]
+    assert result["msg"].endswith("(/aws/batch/job dev-jd/default/a2):\nsecond try")
+    assert result["job"]["log_lines"] == ["second try"]
 
 
 def test_failure_fails_the_task_with_exit_code_and_log_tail():
