@@ -11,10 +11,13 @@ ENV ?= local
 EMULATOR_HOST ?= 127.0.0.1
 EMULATOR_PORT ?= 5000
 PYTEST_ARGS ?=
-# Extra ansible-playbook arguments for deploy/destroy/submit, e.g. SUBMIT_ARGS='-e job_wait=false'.
+# Extra ansible-playbook arguments for deploy/destroy/submit/job, e.g. SUBMIT_ARGS='-e job_wait=false'.
 DEPLOY_ARGS ?=
 DESTROY_ARGS ?=
 SUBMIT_ARGS ?=
+JOB_ARGS ?=
+# make job JOB=<job id>
+JOB ?=
 
 ROOT := $(CURDIR)
 VENV := $(ROOT)/.venv
@@ -120,7 +123,7 @@ endif
 endif
 
 .PHONY: help setup venv collection-link test lint format sanity unit integration molecule demo deploy destroy \
-	submit emulator emulator-stop emulator-stop-all bench clean
+	submit job emulator emulator-stop emulator-stop-all bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -264,10 +267,24 @@ destroy: setup $(EMULATOR_PREREQ) ## Destroy the stack of inventories/ENV (no pr
 	$(call say,Destroying inventories/$(ENV))
 	@ansible-playbook playbooks/destroy.yml -i inventories/$(ENV) -e confirm=true $(ENDPOINT_ARGS) $(DESTROY_ARGS)
 
+# A job submitted with job_wait=false is followed later with the command the playbook prints (make job JOB=...).
 submit: setup $(EMULATOR_PREREQ) ## Submit the default job of inventories/ENV and follow it
 	$(call require,playbooks/submit-job.yml inventories/$(ENV),the submit-job playbook lands with issue 5)
 	$(call say,Submitting the default job of inventories/$(ENV))
-	@ansible-playbook playbooks/submit-job.yml -i inventories/$(ENV) $(ENDPOINT_ARGS) $(SUBMIT_ARGS)
+	@ansible-playbook playbooks/submit-job.yml -i inventories/$(ENV) $(ENDPOINT_ARGS) \
+		-e '{"job_status_command": "make job$(ENV_KNOB)$(KNOBS)"}' $(SUBMIT_ARGS)
+
+# A job lives as long as its emulator: `make job` does not start one (a new emulator has no jobs).
+job: setup ## Status, attempts and logs of job JOB=<id> of inventories/ENV; follows it while it runs
+	@test -n "$(JOB)" || { echo "make job needs the job's id: make job JOB=<job id>$(ENV_KNOB)$(KNOBS) (make submit prints it)" >&2; exit 2; }
+	$(call require,playbooks/job-status.yml inventories/$(ENV),the job-status playbook)
+	@eval "$$EMULATOR_SH"; \
+	if [ -n "$(IS_LOCAL)" ] && ! emulator_pid $(EMULATOR_PIDFILE) >/dev/null \
+		&& [ "$$($(VPY) -c "$$PORT_PROBE" state $(EMULATOR_HOST) $(EMULATOR_PORT) $(EMULATOR_URL))" != emulator ]; then \
+		echo "No emulator serves $(EMULATOR_URL): job $(JOB) went away with the emulator that ran it." >&2; \
+		echo "Start one and run a job: make submit$(KNOBS)" >&2; exit 1; fi
+	$(call say,Job $(JOB) of inventories/$(ENV))
+	@ansible-playbook playbooks/job-status.yml -i inventories/$(ENV) $(ENDPOINT_ARGS) -e job_id=$(JOB) $(JOB_ARGS)
 
 # Prerequisites run in order: the emulator, the deploy, then the job.
 demo: setup $(EMULATOR_PREREQ) deploy submit ## Emulator + deploy of inventories/local + a job followed live to SUCCEEDED

@@ -162,6 +162,14 @@ class ProgressPrinter:
             f"with {definition} (job id {job.get('job_id')})"
         )
 
+    def following(self, job):
+        """The line printed before telling a job submitted earlier, from what AWS Batch still knows of it."""
+        created = f", created {job['created_at']}" if job.get("created_at") else ""
+        self.show(
+            f"[{self.host}] job {job.get('job_name')} ({(job.get('job_id') or '')[:8]}): job id {job.get('job_id')}"
+            f" in {(job.get('job_queue') or '').rsplit('/', 1)[-1]}{created}"
+        )
+
     def _prefix(self, job):
         return f"[{self.host}] job {job.get('jobName')} ({job.get('jobId', '')[:8]})"
 
@@ -225,8 +233,10 @@ class ProgressPrinter:
         self.show(f"{self._prefix(job)}: {job.get('status')}{suffix}", color)
 
 
-def follow_and_report(result, batch, logs, settings, printer, warn, sleep=time.sleep, clock=time.monotonic):
-    """Follow the job the module submitted and fold the outcome into its result (returned)."""
+def follow_and_report(
+    result, batch, logs, settings, printer, warn, sleep=time.sleep, clock=time.monotonic, known_status="SUBMITTED"
+):
+    """Follow the job the module submitted (or found: ``known_status`` None) and fold the outcome into its result."""
     job_id = result["job"]["job_id"]
     follower = JobFollower(
         batch,
@@ -238,7 +248,7 @@ def follow_and_report(result, batch, logs, settings, printer, warn, sleep=time.s
         warn=warn,
         sleep=sleep,
         clock=clock,
-        known_status="SUBMITTED",
+        known_status=known_status,
     )
     result = dict(result)
     try:
@@ -250,7 +260,7 @@ def follow_and_report(result, batch, logs, settings, printer, warn, sleep=time.s
         return result
     except BatchError as e:
         detail = f": {to_text(e.exception)}" if e.exception is not None else ""
-        result.update(failed=True, msg=f"Submitted job {job_id}, then could not follow it: {e.message}{detail}")
+        result.update(failed=True, msg=f"Could not follow job {job_id}: {e.message}{detail}")
         return result
     result["job"] = follower.result()
     if result["job"]["status"] == "FAILED":
@@ -296,30 +306,53 @@ class ActionModule(ActionBase):
                 self._remove_tmp_path(self._connection._shell.tmpdir)
             return result
 
-        submitted = self._execute_module(module_name=MODULE, module_args=dict(args, wait=False), task_vars=task_vars)
+        # A job submitted earlier (job_id): the module only looks it up; the history is told here, from the start.
+        existing = bool(args.get("job_id"))
+        module_args = (
+            dict(args, wait=False, log_lines=0, fail_on_job_failure=False) if existing else dict(args, wait=False)
+        )
+        submitted = self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)
         self._remove_tmp_path(self._connection._shell.tmpdir)
         result.update(submitted)
         invocation = (result.get("invocation") or {}).get("module_args")
-        if isinstance(invocation, dict) and "wait" in invocation:
-            invocation["wait"] = True
-        if result.get("failed") or not result.get("submitted") or not (result.get("job") or {}).get("job_id"):
+        if isinstance(invocation, dict):
+            for key in ("log_lines", "fail_on_job_failure") if existing else ():
+                if key in invocation:
+                    invocation[key] = settings[key]  # what the task asked for, not the look-up's values
+            if "wait" in invocation:
+                invocation["wait"] = True
+        if result.get("failed") or not (result.get("job") or {}).get("job_id"):
             return result
+        if not existing and not result.get("submitted"):
+            return result  # skip_if_active found the job active: nothing submitted, nothing to follow
 
         task_environment = {}
         self._compute_environment_string(task_environment)
         try:
             batch, logs = make_clients(args, task_environment)
         except Exception as e:  # pylint: disable=broad-except  # any failure to build clients ends the task cleanly
+            what = "Found" if existing else "Submitted"
             result.update(
                 failed=True,
-                msg=f"Submitted job {result['job']['job_id']}, but cannot follow it from the controller: "
+                msg=f"{what} job {result['job']['job_id']}, but cannot follow it from the controller: "
                 f"{to_text(e)}. Use live_output: false to wait on the target instead.",
             )
             return result
         host = task_vars.get("inventory_hostname", "localhost") if task_vars else "localhost"
         printer = ProgressPrinter(host, self._show, show_logs=not self._task.no_log)
-        printer.submitted(result["job"])
-        return follow_and_report(result, batch, logs, settings, printer, self._display.warning)
+        if existing:
+            printer.following(result["job"])
+        else:
+            printer.submitted(result["job"])
+        return follow_and_report(
+            result,
+            batch,
+            logs,
+            settings,
+            printer,
+            self._display.warning,
+            known_status=None if existing else "SUBMITTED",
+        )
 
     def _show(self, text, color=None):
         self._display.display(text, color=color)

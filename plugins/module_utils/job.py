@@ -822,6 +822,15 @@ class JobFollower:
             delay = self.poll_interval if activity else min(delay * 1.5, self.max_poll_interval)
             self.sleep(min(delay, remaining))
 
+    def snapshot(self, job):
+        """Report a DescribeJobs entry once, without waiting: its history so far and its log lines."""
+        self.job = job
+        self.polls += 1
+        self._observe(job)
+        if job.get("status") in TERMINAL_STATUSES:
+            self._emit("end", job=job)
+        return job
+
     def result(self):
         """The job as the modules return it: ``log_lines`` of the attempt whose stream is ``log_stream``, and each
         ended attempt with its own ``log_lines`` in ``attempt_details``."""

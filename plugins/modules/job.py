@@ -26,6 +26,9 @@ description:
   - B(Submitting a job is not idempotent.) Every run with O(state=present) submits a new job and reports
     C(changed). O(skip_if_active=true) is the idempotency aid, it submits nothing while a job of the same
     name is queued or running in the queue.
+  - With O(state=present) and O(job_id), submits nothing. The task shows that job (a past or a running one),
+    its attempts with their exit codes, reasons and log lines, and follows it live while it runs, like a job
+    it submitted. C(changed) is then false.
   - With O(state=absent), cancels a queued job or terminates a starting or running one.
   - In check mode nothing is submitted, cancelled or terminated. The job definition and the queue are still
     resolved, so the result shows what would be submitted, including the job definition ARN.
@@ -34,7 +37,7 @@ author:
 options:
   state:
     description:
-      - V(present) submits a job.
+      - V(present) submits a job, or with O(job_id) follows an existing one.
       - V(absent) cancels (C(SUBMITTED), C(PENDING), C(RUNNABLE)) or terminates (C(STARTING), C(RUNNING))
         the job O(job_id), or every active job named O(name) in O(job_queue). Jobs that already ended are
         left alone, and C(changed) is then false.
@@ -44,19 +47,19 @@ options:
   name:
     description:
       - Name of the job. 1-128 letters, digits, hyphens and underscores, starting with a letter or digit.
-      - Required with O(state=present), and with O(state=absent) when no O(job_id) is given.
+      - Required unless O(job_id) is given.
     type: str
     aliases: [job_name]
   job_queue:
     description:
-      - Name or ARN of the job queue. Required with O(state=present).
+      - Name or ARN of the job queue. Required with O(state=present) unless O(job_id) is given.
     type: str
     aliases: [queue]
   job_definition:
     description:
       - The job definition. A name alone uses its latest C(ACTIVE) revision. C(name:revision) and ARNs with
         or without a revision are also accepted. An C(INACTIVE) revision is refused before submitting.
-      - Required with O(state=present).
+      - Required with O(state=present) unless O(job_id) is given.
     type: str
   parameters:
     description:
@@ -208,7 +211,9 @@ options:
     default: true
   job_id:
     description:
-      - ID of the job to cancel or terminate with O(state=absent).
+      - With O(state=present), the job to show and follow instead of submitting one (an array job's children
+        are summarised; a child is C(<array job id>:<index>)). O(name) and O(job_definition) must then be left out.
+      - With O(state=absent), the job to cancel or terminate.
     type: str
   reason:
     description:
@@ -283,6 +288,12 @@ EXAMPLES = r"""
     msg: "{{ flaky.job.status }} exit code {{ flaky.job.exit_code }}: {{ flaky.job.log_lines | join('\n') }}"
   when: flaky.job.status == 'FAILED'
 
+- name: Show a job submitted earlier (status, attempts, logs) and follow it while it runs
+  ondemand.batch.job:
+    job_id: "{{ backfill.job.job_id }}"
+    fail_on_job_failure: false
+  register: backfill_outcome
+
 - name: Cancel or terminate a job
   ondemand.batch.job:
     state: absent
@@ -298,7 +309,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 submitted:
-  description: Whether a job was submitted (or would be, in check mode).
+  description: Whether a job was submitted (or would be, in check mode); false with O(job_id).
   returned: state=present
   type: bool
   sample: true
@@ -446,7 +457,11 @@ jobs:
 """
 
 from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule  # noqa: E402
-from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchWaitTimeout  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.errors import (  # noqa: E402
+    BatchError,
+    BatchValidationError,
+    BatchWaitTimeout,
+)
 from ansible_collections.ondemand.batch.plugins.module_utils.job import (  # noqa: E402
     JobFollower,
     build_submit_request,
@@ -593,6 +608,44 @@ def ensure_submitted(batch, params, check_mode, logs=None, warn=None):
     return True, result
 
 
+def ensure_followed(batch, params, check_mode, logs=None, warn=None):
+    """Show the job ``job_id`` and, with ``wait`` (not in check mode), follow it until it ends.
+
+    Returns ``(False, result)``; a failed job or a timed-out wait is reported through ``result["failure"]``.
+    """
+    job = describe_job(batch, params["job_id"])
+    if job is None:
+        raise BatchValidationError(
+            "job_id", f"no job {params['job_id']} (AWS Batch forgets ended jobs after a while; check the region)"
+        )
+    follower = JobFollower(
+        batch,
+        logs,
+        log_lines=params["log_lines"],
+        poll_interval=params["poll_interval"],
+        max_poll_interval=params["max_poll_interval"],
+        warn=warn,
+    )
+    result = {"submitted": False}
+    try:
+        if params.get("wait") and not check_mode:
+            follower.follow(job["jobId"], timeout=params["wait_timeout"])
+        else:
+            follower.snapshot(job)
+    except BatchWaitTimeout as e:
+        result["job"] = follower.result()
+        result["failure"] = e.message
+        return False, result
+    result["job"] = follower.result()
+    if result["job"]["status"] == "FAILED":
+        children = failed_children(batch, follower.job, logs, params["log_lines"])
+        if children:
+            result["job"]["failed_children"] = children
+        if params.get("fail_on_job_failure"):
+            result["failure"] = failure_message(result["job"], children)
+    return False, result
+
+
 def ensure_stopped(batch, params, check_mode):
     """Cancel or terminate the job ``job_id`` or the active jobs ``name`` in ``job_queue``."""
     if params.get("job_id"):
@@ -634,20 +687,31 @@ def main():
     module = BatchModule(
         argument_spec=argument_spec(),
         supports_check_mode=True,
-        required_if=[("state", "present", ["name", "job_queue", "job_definition"])],
-        mutually_exclusive=[("job_id", "name")],
+        mutually_exclusive=[("job_id", "name"), ("job_id", "job_definition")],
     )
     params = module.params
+    following = params["state"] == "present" and bool(params.get("job_id"))
     try:
         validate_common(params)
-        if params["state"] == "present":
+        if following:
+            pass
+        elif params["state"] == "present":
+            missing = [k for k in ("name", "job_queue", "job_definition") if not params.get(k)]
+            if missing:
+                module.fail_json(
+                    msg=f"state is present but all of the following are missing: {', '.join(missing)} "
+                    "(or give job_id to follow a job submitted earlier)"
+                )
             validate_submit(params)
         elif not params.get("job_id"):
             if not (params.get("name") and params.get("job_queue")):
                 module.fail_json(msg="state=absent needs job_id, or name and job_queue")
             validate_job_name("name", params["name"])
         batch = module.batch_client()
-        if params["state"] == "present":
+        if following:
+            logs = module.retrying_client("logs") if params["log_lines"] else None
+            changed, result = ensure_followed(batch, params, module.check_mode, logs=logs, warn=module.warn)
+        elif params["state"] == "present":
             logs = module.retrying_client("logs") if params["wait"] and params["log_lines"] else None
             changed, result = ensure_submitted(batch, params, module.check_mode, logs=logs, warn=module.warn)
         else:

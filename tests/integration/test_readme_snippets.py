@@ -3,6 +3,7 @@ configuration, only PATH, HOME and the emulator's port (EMULATOR_PORT, which eve
 127.0.0.1:5000 becomes the scratch port). Blocks marked `<!-- not run: why -->` are skipped, nothing else."""
 
 import os
+import re
 import subprocess
 
 import pytest
@@ -58,6 +59,15 @@ def test_readme_snippet_runs_as_written(block, tmp_path):
         )
         assert completed.returncode == 0, f"{script}\n--- stdout\n{completed.stdout}\n--- stderr\n{completed.stderr}"
         assert "command not found" not in completed.stderr
+        if "job_wait=false" in script:  # the command it prints to follow the job works as printed, too
+            hint = re.search(r"(make job [^\n']*JOB=[\w:-]+)", completed.stdout)
+            assert hint, completed.stdout
+            assert f"EMULATOR_PORT={port}" in hint.group(1)
+            followed = subprocess.run(
+                ["bash", "-c", hint.group(1)], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+            )
+            assert followed.returncode == 0, followed.stdout + followed.stderr
+            assert "SUCCEEDED" in followed.stdout
     finally:
         make("emulator-stop", env)
 

@@ -28,9 +28,10 @@ def playbook_lines(output):
     return [line.strip() for line in joined.splitlines() if line.strip().startswith("ansible-playbook ")]
 
 
-@pytest.mark.parametrize("target", LOCAL_TARGETS)
+@pytest.mark.parametrize("target", [*LOCAL_TARGETS, "job"])
 def test_the_local_endpoint_follows_emulator_port_and_host(target):
-    lines = playbook_lines(make("-n", target, "EMULATOR_PORT=5101", "EMULATOR_HOST=127.0.0.2").stdout)
+    extra = ["JOB=abc"] if target == "job" else []
+    lines = playbook_lines(make("-n", target, "EMULATOR_PORT=5101", "EMULATOR_HOST=127.0.0.2", *extra).stdout)
     assert lines, target
     for line in lines:
         assert "-i inventories/local" in line
@@ -83,6 +84,19 @@ def test_the_demo_hints_repeat_the_port():
     ):
         assert hint in output
     assert "EMULATOR_PORT=" not in make("-n", "demo").stdout.split("What now", 1)[1]
+
+
+def test_submit_tells_the_playbook_how_to_follow_a_job_later():
+    (line,) = playbook_lines(make("-n", "submit", "EMULATOR_PORT=5101").stdout)
+    assert """-e '{"job_status_command": "make job EMULATOR_PORT=5101"}'""" in line
+    (line,) = playbook_lines(make("-n", "submit", "ENV=dev").stdout)
+    assert """-e '{"job_status_command": "make job ENV=dev"}'""" in line
+
+
+def test_job_needs_a_job_id():
+    completed = make("job", check=False)
+    assert completed.returncode != 0
+    assert "make job JOB=<job id>" in completed.stderr
 
 
 def test_the_demo_is_the_local_inventory_only():

@@ -50,7 +50,7 @@ def submitted():
     return {"changed": True, "submitted": True, "job": {"job_id": "0123456789abcdef", "job_name": "nightly"}}
 
 
-def run(states, log_pages, **settings):
+def run(states, log_pages, known_status="SUBMITTED", **settings):
     batch = FakeClient(describe_jobs=[{"jobs": [s]} for s in states])
     logs = FakeClient(get_log_events=log_pages)
     shown, warnings = [], []
@@ -59,7 +59,9 @@ def run(states, log_pages, **settings):
     )
     options = action.follow_settings(dict({"poll_interval": 0.5}, **settings))
     clock = Clock()
-    result = action.follow_and_report(submitted(), batch, logs, options, printer, warnings.append, clock.sleep, clock)
+    result = action.follow_and_report(
+        submitted(), batch, logs, options, printer, warnings.append, clock.sleep, clock, known_status=known_status
+    )
     return result, shown, warnings
 
 
@@ -232,3 +234,53 @@ def test_clients_use_the_task_environment_endpoint(monkeypatch):
 def test_profile_and_keys_together_are_refused_like_amazon_aws():
     with pytest.raises(Exception, match="profile and access tokens"):
         action.make_clients({"region": "eu-west-1", "profile": "p", "access_key": "a"}, {})
+
+
+def test_a_job_followed_later_is_told_from_what_aws_still_knows():
+    ended = {"container": dict(STREAM, exitCode=0), "startedAt": 1000, "stoppedAt": 2000}
+    result, shown, _warnings = run(
+        [detail("SUCCEEDED", attempts=[ended], container=ended["container"], startedAt=1000, stoppedAt=2000)],
+        [{"events": [{"message": "done earlier"}], "nextForwardToken": "t"}, {"events": [], "nextForwardToken": "t"}],
+        known_status=None,
+    )
+    assert shown == [
+        "[localhost] job nightly (01234567): RUNNING",
+        "[localhost] job nightly (01234567): attempt 1 logs in /aws/batch/job dev-jd/default/abc",
+        "[localhost]   | done earlier",
+        "[localhost] job nightly (01234567): SUCCEEDED (exit code 0; ran 1.0s)",
+    ]
+    assert result["job"]["attempt_details"][0]["log_lines"] == ["done earlier"]
+
+
+def test_an_array_job_followed_later_shows_its_children_per_status():
+    def parent(status, summary):
+        return detail(status, arrayProperties={"size": 4, "statusSummary": summary})
+
+    result, shown, _warnings = run(
+        [parent("RUNNING", {"RUNNING": 1, "SUCCEEDED": 3}), parent("SUCCEEDED", {"SUCCEEDED": 4})],
+        [{"events": []}],
+        known_status=None,
+    )
+    assert shown == [
+        "[localhost] job nightly (01234567): RUNNING",
+        "[localhost] job nightly (01234567): children RUNNING 1, SUCCEEDED 3",
+        "[localhost] job nightly (01234567): children SUCCEEDED 4",
+        "[localhost] job nightly (01234567): SUCCEEDED",
+    ]
+    assert result["job"]["array_status_summary"] == {"SUCCEEDED": 4}
+
+
+def test_the_line_before_a_job_followed_later_names_it():
+    shown = []
+    printer = action.ProgressPrinter("localhost", lambda text, color=None: shown.append(text))
+    printer.following(
+        {
+            "job_id": "0123456789abcdef",
+            "job_name": "nightly",
+            "job_queue": "arn:aws:batch:r:1:job-queue/dev-jq",
+            "created_at": "2030-01-01T04:00:00.000Z",
+        }
+    )
+    assert shown == [
+        "[localhost] job nightly (01234567): job id 0123456789abcdef in dev-jq, created 2030-01-01T04:00:00.000Z"
+    ]
