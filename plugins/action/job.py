@@ -41,6 +41,7 @@ try:
         failure_message,
         shape_attempt,
     )
+    from ansible_collections.ondemand.batch.plugins.module_utils.job_diagnosis import safe_explain, summary
 except ImportError as e:  # amazon.aws or boto3 missing on the controller: reported when a job is followed
     IMPORT_ERROR = e
 else:
@@ -74,6 +75,7 @@ FOLLOW_DEFAULTS = {
     "max_poll_interval": 15.0,
     "log_lines": 20,
     "fail_on_job_failure": True,
+    "diagnose_after": 60,
 }
 
 
@@ -137,7 +139,7 @@ def follow_settings(args):
     settings.update({k: args[k] for k in FOLLOW_DEFAULTS if args.get(k) is not None})
     for key in ("wait", "live_output", "fail_on_job_failure"):
         settings[key] = boolean(settings[key], strict=False)
-    for key in ("wait_timeout", "log_lines"):
+    for key in ("wait_timeout", "log_lines", "diagnose_after"):
         settings[key] = int(settings[key])
     for key in ("poll_interval", "max_poll_interval"):
         settings[key] = float(settings[key])
@@ -216,6 +218,10 @@ class ProgressPrinter:
         outcome = attempt_outcome(shape_attempt(data["detail"], data["attempt"]))
         self.show(f"{self._prefix(data['job'])}: {self._attempt(data['attempt'], data['attempts'])} ended: {outcome}")
 
+    def _on_diagnosis(self, data):
+        waited = f"still RUNNABLE after {data['waited']:.0f}s"
+        self.show(f"{self._prefix(data['job'])}: {waited}: {summary(data['findings'])}", "yellow")
+
     def _on_end(self, data):
         job = data["job"]
         container = job.get("container") or {}
@@ -249,6 +255,8 @@ def follow_and_report(
         sleep=sleep,
         clock=clock,
         known_status=known_status,
+        diagnose=lambda job: safe_explain(batch, job, warn),
+        diagnose_after=settings["diagnose_after"],
     )
     result = dict(result)
     try:

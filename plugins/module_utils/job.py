@@ -23,6 +23,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
     BatchValidationError,
     BatchWaitTimeout,
 )
+from ansible_collections.ondemand.batch.plugins.module_utils.job_diagnosis import summary as diagnosis_summary
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import (
     is_arn,
     validate_max_items,
@@ -657,6 +658,14 @@ def is_array_parent(job):
     return bool(array.get("size")) and array.get("index") is None
 
 
+def waits_for_capacity(job):
+    """RUNNABLE, or an array parent whose children are RUNNABLE and none runs."""
+    if job.get("status") == "RUNNABLE":
+        return True
+    summary = (job.get("arrayProperties") or {}).get("statusSummary") or {}
+    return bool(summary.get("RUNNABLE")) and not (summary.get("STARTING") or summary.get("RUNNING"))
+
+
 class JobFollower:
     """Follows one job until it ends: DescribeJobs with backoff, each attempt's log lines read forward.
 
@@ -672,6 +681,9 @@ class JobFollower:
     - ``attempt_end`` ({job, attempt, attempts, detail}): an attempt ended (``detail``: its entry in ``attempts``),
       after its lines and before the status that follows it.
     - ``array`` ({job, summary}): an array job's children per status, when it changes.
+    - ``diagnosis`` ({job, findings, waited}): why the job is still RUNNABLE, once per stretch in RUNNABLE, when it
+      has lasted ``diagnose_after`` seconds (0: never); ``diagnose(job)`` returns the findings and must not raise.
+      A wait that times out while the job is RUNNABLE diagnoses it too, and says why in its message.
     - ``end`` ({job}).
 
     The poll delay starts at ``poll_interval``, grows by half each quiet poll up to ``max_poll_interval`` and drops
@@ -692,6 +704,9 @@ class JobFollower:
         sleep=time.sleep,
         clock=time.monotonic,
         known_status=None,
+        diagnose=None,
+        diagnose_after=60,
+        wall=time.time,
     ):
         self.batch = batch
         self.logs = LogReader(logs, warn=warn)
@@ -701,6 +716,10 @@ class JobFollower:
         self.max_poll_interval = max(float(max_poll_interval), self.poll_interval)
         self.sleep = sleep
         self.clock = clock
+        self.wall = wall
+        self.diagnose = diagnose
+        self.diagnose_after = float(diagnose_after or 0)
+        self.diagnosis = None
         self.job = None
         self.polls = 0
         self.attempt_lines = {}  # attempt number -> its last log_lines lines
@@ -708,6 +727,8 @@ class JobFollower:
         self._streams = {}  # attempt number -> log stream
         self._ended = 0  # attempts whose end was reported
         self._summary = None
+        self._runnable_since = None
+        self._diagnosed = False
 
     def _emit(self, kind, **data):
         if self.on_event is not None:
@@ -795,11 +816,36 @@ class JobFollower:
             activity = True
         return activity
 
+    # --- stuck in RUNNABLE ---------------------------------------------------------------------------
+    def _watch_runnable(self, job, now):
+        if not waits_for_capacity(job):
+            self._runnable_since = None
+            self._diagnosed = False
+            return
+        if self._runnable_since is None:
+            self._runnable_since = now
+            if self.polls == 1 and not job.get("attempts") and job.get("createdAt"):
+                # Followed later: it has waited about since it was created (less any time in PENDING).
+                self._runnable_since = now - max(self.wall() - job["createdAt"] / 1000.0, 0.0)
+        if self.diagnose_after and now - self._runnable_since >= self.diagnose_after:
+            self._explain(job, now)
+
+    def _explain(self, job, now):
+        """Diagnose once per stretch in RUNNABLE: the read-only look-ups happen here and nowhere else."""
+        if self._diagnosed or self.diagnose is None or not self.diagnose_after:
+            return
+        self._diagnosed = True
+        waited = now - (self._runnable_since if self._runnable_since is not None else now)
+        findings = self.diagnose(job) or []
+        self.diagnosis = {"waited_seconds": round(waited, 1), "findings": findings}
+        self._emit("diagnosis", job=job, findings=findings, waited=waited)
+
     # --- the loop ----------------------------------------------------------------------------------
     def follow(self, job_id, timeout=3600, description=None):
         """Poll until the job is SUCCEEDED or FAILED; returns its last DescribeJobs entry.
 
-        Raises BatchWaitTimeout (``self.job`` keeps the last state) or BatchError when the job vanishes.
+        Raises BatchWaitTimeout (``self.job`` keeps the last state; for a job still RUNNABLE the message says why
+        it does not start, when ``diagnose`` is set) or BatchError when the job vanishes.
         """
         deadline = self.clock() + timeout
         delay = self.poll_interval
@@ -813,12 +859,17 @@ class JobFollower:
             if job.get("status") in TERMINAL_STATUSES:
                 self._emit("end", job=job)
                 return job
-            remaining = deadline - self.clock()
+            now = self.clock()
+            self._watch_runnable(job, now)
+            remaining = deadline - now
             if remaining <= 0:
                 what = description or f"job {job.get('jobName')} ({job_id})"
-                raise BatchWaitTimeout(
-                    message=f"Timed out after {timeout}s waiting for {what} to end; last status: {job.get('status')}"
-                )
+                message = f"Timed out after {timeout}s waiting for {what} to end; last status: {job.get('status')}"
+                if waits_for_capacity(job):
+                    self._explain(job, now)
+                    if self.diagnosis is not None:
+                        message += f". Why it does not start: {diagnosis_summary(self.diagnosis['findings'])}"
+                raise BatchWaitTimeout(message=message)
             delay = self.poll_interval if activity else min(delay * 1.5, self.max_poll_interval)
             self.sleep(min(delay, remaining))
 
@@ -838,7 +889,10 @@ class JobFollower:
             return None
         stream = log_stream_of(self.job)
         current = next((n for n, s in self._streams.items() if s == stream), None)
-        return shape_job(self.job, list(self.attempt_lines.get(current) or []), attempt_lines=self.attempt_lines)
+        shaped = shape_job(self.job, list(self.attempt_lines.get(current) or []), attempt_lines=self.attempt_lines)
+        if self.diagnosis is not None:
+            shaped["diagnosis"] = self.diagnosis
+        return shaped
 
 
 def failed_children(client, job, logs=None, log_lines=0, limit=5):

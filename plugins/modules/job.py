@@ -190,6 +190,21 @@ options:
       - Longest delay between two polls, in seconds.
     type: float
     default: 15.0
+  diagnose_after:
+    description:
+      - Seconds a followed job may stay C(RUNNABLE) before the task finds out why, and says it once (live, and in
+        RV(job.diagnosis)). A wait that ends with O(wait_timeout) while the job is C(RUNNABLE) finds out too and
+        puts the reason in its failure message. V(0) never looks.
+      - The reasons looked for are the job queue being C(DISABLED) or C(INVALID); no compute environment of the
+        queue being C(ENABLED) and C(VALID); the job's platform (EC2 or Fargate) matching none of them; its vCPUs
+        or memory exceeding what any of them can give (C(maxvCpus), the largest instance type, Fargate's
+        vCPU/memory pairs); their C(maxvCpus) taken by the C(RUNNING) and C(STARTING) jobs of the queues that share
+        them; and the C(statusReason) AWS Batch put on the job.
+      - Only read calls, made once the threshold passed, in batches. C(DescribeJobQueues) once,
+        C(DescribeComputeEnvironments) once for the queue's environments and, when nothing in the set-up explains
+        the wait, C(ListJobs) and C(DescribeJobs) (100 per call) for the jobs that take the capacity.
+    type: int
+    default: 60
   log_lines:
     description:
       - Number of log lines to return, and to show in the failure message, for each attempt (the last ones of
@@ -445,6 +460,26 @@ job:
     is_terminated:
       description: Whether the job was terminated.
       type: bool
+    diagnosis:
+      description:
+        - Why the job stayed C(RUNNABLE), found out after O(diagnose_after) seconds (or when O(wait_timeout) ended).
+        - An empty C(findings) list means nothing in the queue or its compute environments prevents the job from
+          running (it waits for capacity, or for jobs ahead of it).
+      type: dict
+      returned: when the task waited and the job was RUNNABLE that long
+      contains:
+        waited_seconds:
+          description: Seconds the job had been RUNNABLE when it was diagnosed.
+          type: float
+        findings:
+          description:
+            - Each reason found, with C(reason) (a code such as V(QUEUE_DISABLED), V(NO_USABLE_ENVIRONMENT),
+              V(PLATFORM_MISMATCH), V(TOO_MANY_VCPUS), V(TOO_MUCH_MEMORY), V(FARGATE_SIZE), V(CAPACITY_IN_USE),
+              V(STATUS_REASON)) and C(message), a sentence.
+          type: list
+          elements: dict
+          sample: [{"reason": "TOO_MANY_VCPUS", "message": "the job needs 64 vCPUs, more than any compute environment
+                    of dev-carbon-jq can give: dev-carbon-ce has maxvCpus 8"}]
     stop_action:
       description: With O(state=absent), V(cancelled) or V(terminated), or null when the job had already ended.
       type: str
@@ -481,6 +516,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.job import (  # noq
     validate_submit,
     wait_for_jobs,
 )
+from ansible_collections.ondemand.batch.plugins.module_utils.job_diagnosis import safe_explain  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import validate_range  # noqa: E402
 
 
@@ -526,6 +562,7 @@ def argument_spec():
         "log_lines": {"type": "int", "default": 20},
         "live_output": {"type": "bool", "default": True},
         "fail_on_job_failure": {"type": "bool", "default": True},
+        "diagnose_after": {"type": "int", "default": 60},
         "job_id": {"type": "str"},
         "reason": {"type": "str", "default": "Stopped by ondemand.batch.job"},
     }
@@ -533,6 +570,7 @@ def argument_spec():
 
 def validate_common(params):
     validate_range("wait_timeout", params.get("wait_timeout"), minimum=1)
+    validate_range("diagnose_after", params.get("diagnose_after"), minimum=0)
     validate_range("log_lines", params.get("log_lines"), minimum=0, maximum=10000)
     validate_range("poll_interval", params.get("poll_interval"), minimum=0.01)
     validate_range("max_poll_interval", params.get("max_poll_interval"), minimum=0.01)
@@ -591,6 +629,8 @@ def ensure_submitted(batch, params, check_mode, logs=None, warn=None):
         poll_interval=params["poll_interval"],
         max_poll_interval=params["max_poll_interval"],
         warn=warn,
+        diagnose=lambda job: safe_explain(batch, job, warn),
+        diagnose_after=params["diagnose_after"],
     )
     try:
         follower.follow(response["jobId"], timeout=params["wait_timeout"])
@@ -625,6 +665,8 @@ def ensure_followed(batch, params, check_mode, logs=None, warn=None):
         poll_interval=params["poll_interval"],
         max_poll_interval=params["max_poll_interval"],
         warn=warn,
+        diagnose=lambda job: safe_explain(batch, job, warn),
+        diagnose_after=params["diagnose_after"],
     )
     result = {"submitted": False}
     try:

@@ -50,8 +50,8 @@ def submitted():
     return {"changed": True, "submitted": True, "job": {"job_id": "0123456789abcdef", "job_name": "nightly"}}
 
 
-def run(states, log_pages, known_status="SUBMITTED", **settings):
-    batch = FakeClient(describe_jobs=[{"jobs": [s]} for s in states])
+def run(states, log_pages, known_status="SUBMITTED", batch_answers=None, **settings):
+    batch = FakeClient(describe_jobs=[{"jobs": [s]} for s in states], **(batch_answers or {}))
     logs = FakeClient(get_log_events=log_pages)
     shown, warnings = [], []
     printer = action.ProgressPrinter(
@@ -159,12 +159,54 @@ def test_failure_is_returned_not_raised_with_fail_on_job_failure_false():
     assert result["job"]["exit_code"] == 3
 
 
+QUEUE = "arn:aws:batch:eu-west-1:123456789012:job-queue/dev-jq"
+CE = "arn:aws:batch:eu-west-1:123456789012:compute-environment/dev-ce"
+
+
 def test_timeout_fails_and_says_the_job_keeps_running():
-    result, _shown, _warnings = run([detail("RUNNABLE")], [{"events": []}], wait_timeout=5)
+    result, _shown, warnings = run([detail("RUNNABLE")], [{"events": []}], wait_timeout=5)
     assert result["failed"] is True
     assert "Timed out after 5s" in result["msg"]
     assert "keeps running" in result["msg"]
     assert result["job"]["status"] == "RUNNABLE"
+    assert "the look-ups that would explain it failed" in result["msg"]  # this fake client answers nothing else
+    assert len(warnings) == 1
+
+
+def test_a_job_stuck_in_runnable_is_explained_live_once_then_in_the_timeout_message():
+    queue = {
+        "jobQueueName": "dev-jq",
+        "jobQueueArn": QUEUE,
+        "state": "DISABLED",
+        "status": "VALID",
+        "computeEnvironmentOrder": [{"order": 1, "computeEnvironment": CE}],
+    }
+    environment = {
+        "computeEnvironmentName": "dev-ce",
+        "computeEnvironmentArn": CE,
+        "state": "ENABLED",
+        "status": "VALID",
+        "type": "MANAGED",
+        "computeResources": {"type": "EC2", "maxvCpus": 8},
+    }
+    answers = {
+        "describe_job_queues": {"jobQueues": [queue]},
+        "describe_compute_environments": {"computeEnvironments": [environment]},
+    }
+    result, shown, _warnings = run(
+        [detail("RUNNABLE", jobQueue=QUEUE)],
+        [{"events": []}],
+        batch_answers=answers,
+        wait_timeout=30,
+        diagnose_after=10,
+    )
+    said = [line for line in shown if "still RUNNABLE" in line]
+    assert said == [
+        "[localhost] job nightly (01234567): still RUNNABLE after 10s: the job queue dev-jq is DISABLED: AWS Batch "
+        "does not schedule its jobs until it is ENABLED again"
+    ]
+    assert "Why it does not start: the job queue dev-jq is DISABLED" in result["msg"]
+    assert result["job"]["diagnosis"]["findings"][0]["reason"] == "QUEUE_DISABLED"
 
 
 def test_no_log_hides_log_lines_from_the_terminal():
