@@ -6,8 +6,24 @@ Not part of the collection build (see galaxy.yml build_ignore). Start it with ``
 MOTO_VERSION = "5.2.5"
 """The exact moto release the emulator is built on; its Batch patches depend on moto's internals."""
 
-SERVICES = ("batch", "iam", "sts", "ec2", "ecs", "events", "scheduler", "secretsmanager", "logs", "sns", "sqs", "ssm")
-"""Every service the collection uses; all are served on one endpoint (ssm for job secrets)."""
+SERVICES = (
+    "batch",
+    "iam",
+    "sts",
+    "ec2",
+    "ecs",
+    "ecr",
+    "events",
+    "scheduler",
+    "secretsmanager",
+    "logs",
+    "sns",
+    "sqs",
+    "ssm",
+    "tagging",
+)
+"""Every service a stack uses (by signing name); all are served on one endpoint (ssm for job secrets, ecr for
+images, tagging for the Resource Groups Tagging API)."""
 
 
 def check_moto_version():

@@ -12,10 +12,37 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from emulator.controls import EXECUTORS, ConfigError, Controls
+from emulator.controls import CAPACITY_MODES, EXECUTORS, ConfigError, Controls
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT = 30.0
+
+
+# Every control of emulator.controls.Controls has a flag: (flag, argparse options).
+CONTROL_FLAGS = {
+    "latency_ms": ("--latency-ms", {"type": float, "help": "delay added to every AWS API request"}),
+    "throttle_rate": ("--throttle-rate", {"type": float, "help": "fraction answered with a throttling error"}),
+    "error_rate": ("--error-rate", {"type": float, "help": "fraction answered with a 500/503 error"}),
+    "seed": ("--seed", {"type": int, "help": "seed of the fault injection (repeatable runs)"}),
+    "transition_delay": ("--transition-delay", {"type": float, "help": "seconds per Batch status transition"}),
+    "executor": ("--executor", {"choices": EXECUTORS, "help": "how jobs run"}),
+    "capacity": (
+        "--capacity",
+        {"choices": CAPACITY_MODES, "help": "enforce: RUNNING/STARTING jobs use up maxvCpus; unlimited: they do not"},
+    ),
+    "time_limit_scale": (
+        "--time-limit-scale",
+        {"type": float, "help": "factor applied to jobStateTimeLimitActions maxTimeSeconds (0.001: 600 s -> 0.6 s)"},
+    ),
+    "insufficient_capacity": (
+        "--insufficient-capacity",
+        {"metavar": "TYPES", "help": "comma-separated EC2 instance types or families with no capacity"},
+    ),
+    "iam_propagation_delay": (
+        "--iam-propagation-delay",
+        {"type": float, "metavar": "SECONDS", "help": "seconds before a new role or instance profile is usable"},
+    ),
+}
 
 
 def parse_args(argv):
@@ -25,14 +52,10 @@ def parse_args(argv):
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=5000, help="port to bind (default 5000)")
-    parser.add_argument("--latency-ms", type=float, default=0, help="delay added to every AWS API request")
-    parser.add_argument("--throttle-rate", type=float, default=0.0, help="fraction answered with a throttling error")
-    parser.add_argument("--error-rate", type=float, default=0.0, help="fraction answered with a 500/503 error")
-    parser.add_argument("--seed", type=int, default=None, help="seed of the fault injection (repeatable runs)")
-    parser.add_argument(
-        "--transition-delay", type=float, default=0.5, help="seconds per Batch status transition (default 0.5)"
-    )
-    parser.add_argument("--executor", choices=EXECUTORS, default="local", help="how jobs run (default local)")
+    for key, (flag, options) in CONTROL_FLAGS.items():
+        default = Controls.SPEC[key][0]
+        shown = ",".join(default) if isinstance(default, list) else default
+        parser.add_argument(flag, dest=key, default=None, **{**options, "help": f"{options['help']} (default {shown})"})
     parser.add_argument("--daemon", action="store_true", help="detach, wait until serving, write --pidfile, exit")
     parser.add_argument("--pidfile", help="file holding the pid of the running emulator")
     parser.add_argument("--log-file", help="log of the detached emulator (with --daemon)")
@@ -43,15 +66,13 @@ def parse_args(argv):
     return args
 
 
+def given_controls(args):
+    """The controls set on the command line (the others keep their defaults)."""
+    return {key: getattr(args, key) for key in CONTROL_FLAGS if getattr(args, key) is not None}
+
+
 def controls_from(args):
-    return Controls(
-        latency_ms=args.latency_ms,
-        throttle_rate=args.throttle_rate,
-        error_rate=args.error_rate,
-        seed=args.seed,
-        transition_delay=args.transition_delay,
-        executor=args.executor,
-    )
+    return Controls(**given_controls(args))
 
 
 def main(argv=None):
@@ -143,29 +164,10 @@ def daemonize(args):
     pidfile.parent.mkdir(parents=True, exist_ok=True)
     log_path = Path(args.log_file).resolve() if args.log_file else pidfile.with_suffix(".log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "emulator",
-        "--host",
-        args.host,
-        "--port",
-        str(args.port),
-        "--latency-ms",
-        str(args.latency_ms),
-        "--throttle-rate",
-        str(args.throttle_rate),
-        "--error-rate",
-        str(args.error_rate),
-        "--transition-delay",
-        str(args.transition_delay),
-        "--executor",
-        args.executor,
-        "--pidfile",
-        str(pidfile),
-    ]
-    if args.seed is not None:
-        command += ["--seed", str(args.seed)]
+    command = [sys.executable, "-m", "emulator", "--host", args.host, "--port", str(args.port)]
+    command += ["--pidfile", str(pidfile)]
+    for key, value in given_controls(args).items():
+        command += [CONTROL_FLAGS[key][0], str(value)]
     if args.access_log:
         command.append("--access-log")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 
-from emulator import protocols
+from emulator import partitions, protocols
 from emulator.controls import ConfigError
 
 LOG = logging.getLogger("emulator")
@@ -37,6 +37,13 @@ class EmulatorApp:
         service_name, operation, service = protocols.identify(environ, body)
         if service_name is not None:
             self.stats.count(service_name, operation)
+            region = protocols.scope_region(environ)
+            if region is not None and not partitions.is_known(region):
+                code, status = protocols.invalid_signature_error(service)
+                message = partitions.INVALID_REGION.format(region=region)
+                status_line, headers, payload = protocols.error_response(service, code, status, message)
+                start_response(status_line, headers)
+                return [payload]
             latency = self.controls.latency_ms
             if latency:
                 time.sleep(latency / 1000.0)

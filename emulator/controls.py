@@ -1,11 +1,13 @@
-"""Runtime controls (latency, injected faults, transition delay, executor) and API call statistics."""
+"""Runtime controls (latency, injected faults, transition delay, executor, Batch placement) and API call statistics."""
 
+import copy
 import random
 import threading
 from collections import Counter, defaultdict
 
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Head", "Lookup")
 EXECUTORS = ("local", "none")
+CAPACITY_MODES = ("enforce", "unlimited")
 
 
 def is_read(operation):
@@ -38,6 +40,40 @@ def _non_negative(name, value):
     return int(value) if value.is_integer() else value
 
 
+def _positive(name, value):
+    value = _non_negative(name, value)
+    if value == 0:
+        raise ConfigError(f"{name} must be > 0, got {value}")
+    return value
+
+
+def _choice(name, choices):
+    def parse(_name, value):
+        if value not in choices:
+            raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    return parse
+
+
+def _names(name, value):
+    """A list of names, or one comma-separated string of them (the command line's form)."""
+    if isinstance(value, str):
+        value = [item.strip() for item in value.split(",") if item.strip()]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) and item for item in value):
+        raise ConfigError(f"{name} must be a list of names, got {value!r}")
+    return sorted(set(value))
+
+
+def _seed(_name, seed):
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        try:
+            seed = int(seed)
+        except (TypeError, ValueError):
+            raise ConfigError(f"seed must be an integer or null, got {seed!r}") from None
+    return seed
+
+
 class Controls:
     """The knobs tests turn: all readable and writable at runtime, thread-safe.
 
@@ -45,64 +81,37 @@ class Controls:
     same seed and the same sequence of requests injects the same faults.
     """
 
-    KEYS = ("latency_ms", "throttle_rate", "error_rate", "seed", "transition_delay", "executor")
+    # key: (default, parser); the command line has a --key-with-dashes flag for each (emulator.__main__).
+    SPEC = {
+        "latency_ms": (0, _non_negative),
+        "throttle_rate": (0.0, _rate),
+        "error_rate": (0.0, _rate),
+        "seed": (None, _seed),
+        "transition_delay": (0.5, _non_negative),
+        "executor": ("local", _choice("executor", EXECUTORS)),
+        "capacity": ("enforce", _choice("capacity", CAPACITY_MODES)),
+        "time_limit_scale": (1, _positive),
+        "insufficient_capacity": ([], _names),
+        "iam_propagation_delay": (0, _non_negative),
+    }
+    KEYS = tuple(SPEC)
 
-    def __init__(
-        self, latency_ms=0, throttle_rate=0.0, error_rate=0.0, seed=None, transition_delay=0.5, executor="local"
-    ):
+    def __init__(self, **values):
         self._lock = threading.Lock()
-        self.latency_ms = 0.0
-        self.throttle_rate = 0.0
-        self.error_rate = 0.0
-        self.seed = None
-        self.transition_delay = 0.5
-        self.executor = "local"
+        for key, (default, _parse) in self.SPEC.items():
+            setattr(self, key, copy.copy(default))
         self._random = random.Random()
-        self.update(
-            latency_ms=latency_ms,
-            throttle_rate=throttle_rate,
-            error_rate=error_rate,
-            seed=seed,
-            transition_delay=transition_delay,
-            executor=executor,
-        )
+        self.update(**{**{key: default for key, (default, _parse) in self.SPEC.items()}, **values})
 
     def as_dict(self):
         with self._lock:
-            return {
-                "latency_ms": self.latency_ms,
-                "throttle_rate": self.throttle_rate,
-                "error_rate": self.error_rate,
-                "seed": self.seed,
-                "transition_delay": self.transition_delay,
-                "executor": self.executor,
-            }
+            return {key: copy.copy(getattr(self, key)) for key in self.KEYS}
 
     def update(self, **values):
         unknown = sorted(set(values) - set(self.KEYS))
         if unknown:
             raise ConfigError(f"unknown control(s) {', '.join(unknown)}; known: {', '.join(self.KEYS)}")
-        parsed = {}
-        if "latency_ms" in values:
-            parsed["latency_ms"] = _non_negative("latency_ms", values["latency_ms"])
-        if "throttle_rate" in values:
-            parsed["throttle_rate"] = _rate("throttle_rate", values["throttle_rate"])
-        if "error_rate" in values:
-            parsed["error_rate"] = _rate("error_rate", values["error_rate"])
-        if "transition_delay" in values:
-            parsed["transition_delay"] = _non_negative("transition_delay", values["transition_delay"])
-        if "executor" in values:
-            if values["executor"] not in EXECUTORS:
-                raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {values['executor']!r}")
-            parsed["executor"] = values["executor"]
-        if "seed" in values:
-            seed = values["seed"]
-            if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-                try:
-                    seed = int(seed)
-                except (TypeError, ValueError):
-                    raise ConfigError(f"seed must be an integer or null, got {seed!r}") from None
-            parsed["seed"] = seed
+        parsed = {key: self.SPEC[key][1](key, value) for key, value in values.items()}
         throttle = parsed.get("throttle_rate", self.throttle_rate)
         error = parsed.get("error_rate", self.error_rate)
         if throttle + error > 1.0:

@@ -152,6 +152,26 @@ def identify(environ, body):
     return service_name, operation or "Unknown", service
 
 
+def scope_region(environ):
+    """The region of the request's SigV4 credential scope (header or presigned query), or None."""
+    scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if scope is not None:
+        return scope.group(1)
+    credential = parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential")
+    if credential:
+        parts = credential[0].split("/")
+        if len(parts) == 5:
+            return parts[2]
+    return None
+
+
+def invalid_signature_error(service):
+    """AWS's answer to a credential scoped to a region it does not have (code, HTTP status)."""
+    if service.protocol in ("json", "rest-json"):
+        return "InvalidSignatureException", 403
+    return "SignatureDoesNotMatch", 403
+
+
 def _params(environ, body):
     params = {key: values[0] for key, values in parse_qs(environ.get("QUERY_STRING", "")).items()}
     content_type = environ.get("CONTENT_TYPE", "")
@@ -169,7 +189,13 @@ def error_response(service, code, status, message):
     """(status line, headers, body bytes) of an AWS error in the service's own protocol shape."""
     request_id = str(uuid.uuid4())
     sender = "Sender" if status < 500 else "Receiver"
-    reason = {400: "Bad Request", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
+    reason = {
+        400: "Bad Request",
+        403: "Forbidden",
+        429: "Too Many Requests",
+        500: "Internal Server Error",
+        503: "Service Unavailable",
+    }
     status_line = f"{status} {reason.get(status, 'Error')}"
     headers = [("x-amzn-RequestId", request_id)]
     protocol = service.protocol

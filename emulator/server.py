@@ -28,9 +28,13 @@ def create_app(controls=None):
     from emulator.batch.install import install
 
     install()
-    from emulator import tagging
+    from emulator import ecr, eventbridge, iam, partitions, tagging
 
+    ecr.install()
     tagging.install()
+    partitions.install()
+    iam.install()
+    eventbridge.install()
     from moto.core.base_backend import BackendDict
     from moto.core.model_instances import reset_model_data
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -71,7 +75,7 @@ def warm_up(app):
         except Exception:  # warming up is an optimisation only
             LOG.debug("warm-up of %s failed", service, exc_info=True)
     with STATE_LOCK:
-        iam_backends[DEFAULT_ACCOUNT_ID]["global"]
+        iam_backends[DEFAULT_ACCOUNT_ID]["aws"].managed_policies  # noqa: B018 - loads them
 
 
 def connect_host(host):

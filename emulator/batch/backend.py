@@ -11,6 +11,7 @@ from moto.batch.models import BatchBackend as MotoBatchBackend
 from moto.batch.models import JobDefinition
 from moto.iam.exceptions import NotFoundException as IAMNotFoundException
 
+from emulator import iam
 from emulator.batch import resources
 from emulator.batch.jobs import SCHEDULER, STATUSES, TERMINAL, Job
 from emulator.batch.resources import (
@@ -144,14 +145,28 @@ class EmulatorBatchBackend(MotoBatchBackend):
                 check_role_exists(self.iam_backend, ce.service_role)
             except IAMNotFoundException:
                 return f"CLIENT_ERROR - The service role {ce.service_role} does not exist in IAM"
+            if iam.role_propagating(self.iam_backend, ce.service_role):
+                return iam.BATCH_SERVICE_ROLE.format(arn=ce.service_role, request_id=iam.request_id())
         resources_ = ce.compute_resources
         if resources_ is None:
             return None
-        if not ce.is_fargate and find_instance_profile(self.iam_backend, resources_["instanceRole"]) is None:
-            return (
-                f"CLIENT_ERROR - Instance profile {resources_['instanceRole']} does not exist "
-                "(Service: AmazonIdentityManagement; Status Code: 404; Error Code: NoSuchEntity)"
-            )
+        if not ce.is_fargate:
+            # The spot fleet request (its role) comes before any instance is launched (with the profile).
+            fleet_role = resources_.get("spotIamFleetRole")
+            if fleet_role:
+                found = iam.find_role(self.iam_backend, fleet_role)
+                if found is None or iam.propagating(found):
+                    return iam.BATCH_SPOT_FLEET_ROLE
+            profile = find_instance_profile(self.iam_backend, resources_["instanceRole"])
+            if profile is None:
+                return (
+                    f"CLIENT_ERROR - Instance profile {resources_['instanceRole']} does not exist "
+                    "(Service: AmazonIdentityManagement; Status Code: 404; Error Code: NoSuchEntity)"
+                )
+            if iam.propagating(profile):
+                return iam.BATCH_INSTANCE_PROFILE.format(profile=resources_["instanceRole"])
+            if iam.propagating(profile, iam.ROLE_ADDED):
+                return iam.BATCH_PROFILE_WITHOUT_ROLE.format(arn=profile.arn)
         subnet = missing_subnet(self.ec2_backend, resources_.get("subnets"))
         if subnet:
             return (

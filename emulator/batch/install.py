@@ -33,23 +33,49 @@ def _managed_policy_documents():
 
 def _load_managed_policies_once():
     """moto parses its ~1,600 AWS managed policies for every IAM backend, and it builds one backend per
-    partition for every account it looks an access key up in: after each reset that costs about a second.
-    The emulator parses the documents once and loads them into the ``aws`` partition only."""
+    partition (aws, aws-cn, aws-us-gov, ...) for every account it looks an access key up in: after each reset
+    that costs seconds. The emulator parses the documents once and gives each partition's backend its copy of
+    them (``arn:<partition>:iam::aws:policy/...``) the first time that backend's policies are read."""
     from moto.iam import models as iam_models
 
     if getattr(iam_models.IAMBackend._init_aws_policies, "emulator", False):
         return
 
     def _init_aws_policies(self):
-        if self.partition != "aws":
-            return []
-        return [
-            iam_models.AWSManagedPolicy.from_data(name, self.account_id, self.region_name, document)
-            for name, document in _managed_policy_documents().items()
-        ]
+        self.__dict__["_emulator_policies_pending"] = True
+        return []
+
+    def _init_managed_policies(self):
+        return {}
+
+    def _load(self):
+        state = self.__dict__
+        if state.pop("_emulator_policies_pending", False):
+            policies = [
+                iam_models.AWSManagedPolicy.from_data(name, self.account_id, self.region_name, document)
+                for name, document in _managed_policy_documents().items()
+            ]
+            state["_emulator_aws_policies"] = policies + state.get("_emulator_aws_policies", [])
+            state["_emulator_managed_policies"] = {
+                **{policy.arn: policy for policy in policies},
+                **state.get("_emulator_managed_policies", {}),
+            }
+        return state
+
+    def _attribute(name):
+        def getter(self):
+            return _load(self).setdefault(name, [] if name == "_emulator_aws_policies" else {})
+
+        def setter(self, value):
+            self.__dict__[name] = value
+
+        return property(getter, setter)
 
     _init_aws_policies.emulator = True
     iam_models.IAMBackend._init_aws_policies = _init_aws_policies
+    iam_models.IAMBackend._init_managed_policies = _init_managed_policies
+    iam_models.IAMBackend.aws_managed_policies = _attribute("_emulator_aws_policies")
+    iam_models.IAMBackend.managed_policies = _attribute("_emulator_managed_policies")
 
 
 def _faster_ec2_resource_ids():

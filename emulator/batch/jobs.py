@@ -1,14 +1,17 @@
 """Batch jobs and the one scheduler thread that moves every job through AWS's job states.
 
 SUBMITTED -> PENDING -> RUNNABLE -> STARTING -> RUNNING -> SUCCEEDED | FAILED, one ``transition_delay``
-per step. PENDING waits for dependencies; RUNNABLE waits for an ENABLED+VALID queue and compute
-environment that can hold the job; RUNNING is a local process (executor ``local``) or a delay (``none``).
+per step. PENDING waits for dependencies; RUNNABLE waits for an ENABLED+VALID queue and a compute
+environment that can hold the job (emulator.batch.placement) and has vCPUs left under maxvCpus;
+RUNNING is a local process (executor ``local``) or a delay (``none``).
 Array children are jobs of their own; the parent's status and ``statusSummary`` follow its children.
 """
 
 import copy
+import functools
 import heapq
 import itertools
+import json
 import logging
 import os
 import re
@@ -18,8 +21,9 @@ import uuid
 
 from moto.batch.utils import make_arn_for_job
 
-from emulator import runtime
+from emulator import iam, runtime
 from emulator.app import STATE_LOCK
+from emulator.batch import placement
 from emulator.batch.executor import LaunchError, LocalProcess, LogTarget, resolve_secrets
 from emulator.batch.resources import now_ms
 
@@ -27,6 +31,7 @@ LOG = logging.getLogger("emulator.batch")
 
 STATUSES = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED")
 QUEUED = ("SUBMITTED", "PENDING", "RUNNABLE")
+ACTIVE = ("STARTING", "RUNNING")  # the states in which a job holds vCPUs of its compute environment
 TERMINAL = ("SUCCEEDED", "FAILED")
 EXITED = "Essential container in task exited"
 TIMED_OUT = "Job attempt duration exceeded timeout"
@@ -35,6 +40,7 @@ STOP_GRACE_SECONDS = 2.0
 TICK_SECONDS = 0.05
 BLOCKED_RECHECK_SECONDS = 0.2
 REF = re.compile(r"Ref::([A-Za-z0-9_.-]+)")
+_SUBMITTED = itertools.count()
 
 
 class Job:
@@ -46,6 +52,8 @@ class Job:
         self.parent = parent
         self.index = index
         self.id = f"{parent.id}:{index}" if parent is not None else str(uuid.uuid4())
+        # Queue order: submission order, array children by index.
+        self.order = (parent.order[0], index) if parent is not None else (next(_SUBMITTED), -1)
         self.name = request["jobName"]
         self.arn = make_arn_for_job(backend.account_id, self.id, backend.region_name)
         self.parameters = {**(job_def.parameters or {}), **(request.get("parameters") or {})}
@@ -75,6 +83,8 @@ class Job:
         self.process = None
         self.log = None
         self.ce = None
+        self.blocked_since = None  # when the job got its current blocked-queue statusReason
+        self.blocked_published = None  # the reason of the last "Batch Job Queue Blocked" event
 
     # --- derived values ---------------------------------------------------------------------------
     @property
@@ -106,12 +116,22 @@ class Job:
             merged[item["type"]] = item["value"]
         return [{"type": key, "value": value} for key, value in merged.items()]
 
+    @functools.cached_property
+    def demand(self):
+        """vCPUs, memory and GPUs from resourceRequirements (overrides first), else the legacy vcpus/memory."""
+        wanted = {item["type"]: item["value"] for item in self.resource_requirements}
+        vcpus = wanted.get("VCPU", self.overrides.get("vcpus") or self.container_properties.get("vcpus") or 1)
+        memory = wanted.get("MEMORY", self.overrides.get("memory") or self.container_properties.get("memory"))
+        return placement.Demand(
+            vcpus=float(vcpus),
+            memory=int(float(memory)) if memory is not None else None,
+            gpus=int(float(wanted.get("GPU") or 0)),
+            fargate=self.wants_fargate,
+        )
+
     @property
     def vcpus(self):
-        for item in self.resource_requirements:
-            if item["type"] == "VCPU":
-                return float(item["value"])
-        return float(self.overrides.get("vcpus") or self.container_properties.get("vcpus") or 1)
+        return self.demand.vcpus
 
     @property
     def wants_fargate(self):
@@ -208,6 +228,7 @@ class Scheduler:
         self._seq = itertools.count()
         self._running = set()
         self._blocked = set()
+        self._usage = {}  # compute environment -> vCPUs its STARTING and RUNNING jobs hold
         self._blocked_checked = 0.0
         self._thread = None
         self._stopping = False
@@ -260,10 +281,12 @@ class Scheduler:
         if backend is None:
             self._heap = []
             self._blocked = set()
+            self._usage = {}
         else:
             self._heap = [item for item in self._heap if item[2].backend is not backend]
             heapq.heapify(self._heap)
             self._blocked = {job for job in self._blocked if job.backend is not backend}
+            self._usage = {ce: used for ce, used in self._usage.items() if ce.backend is not backend}
 
     def _at(self, job, delay=None):
         delay = runtime.controls.transition_delay if delay is None else delay
@@ -293,13 +316,15 @@ class Scheduler:
             self._poll(job, now)
         if self._blocked and now - self._blocked_checked >= BLOCKED_RECHECK_SECONDS:
             self._blocked_checked = now
-            placements = {}  # thousands of blocked array children share a handful of answers
-            for job in list(self._blocked):
-                self._blocked.discard(job)
+            verdicts = {}  # thousands of blocked array children share a handful of answers
+            waiting = sorted(self._blocked, key=lambda job: job.order)  # oldest first: they get capacity first
+            self._blocked = set()
+            for job in waiting:
                 if job.status == "RUNNABLE":
-                    self._advance(job, now, placements)
+                    self._advance(job, now, verdicts)
+            self._heads_of_queues(now)
 
-    def _advance(self, job, now, placements=None):
+    def _advance(self, job, now, verdicts=None):
         if job.status == "SUBMITTED":
             self._set_status(job, "PENDING")
             self._at(job)
@@ -312,19 +337,17 @@ class Scheduler:
                 self._at(job)
             # else: a dependency's completion wakes this job again
         elif job.status == "RUNNABLE":
-            key = (id(job.queue), job.wants_fargate, job.vcpus)
-            if placements is not None and key in placements:
-                ce, reason = placements[key]
-            else:
-                ce, reason = self._placement(job, now)
-                if placements is not None:
-                    placements[key] = (ce, reason)
+            ce, reason = self._placement(job, now, verdicts)
             if ce is None:
+                if reason != job.status_reason:
+                    job.blocked_since = now if reason else None
                 job.status_reason = reason
                 self._blocked.add(job)
                 return
             job.ce = ce
             job.status_reason = None
+            job.blocked_since = None
+            job.blocked_published = None
             self._set_status(job, "STARTING")
             self._at(job)
         elif job.status == "STARTING":
@@ -333,7 +356,8 @@ class Scheduler:
             code, stopped_at = job.exited if job.exited is not None else (0, None)
             self._end_attempt(job, exit_code=code, stopped_at=stopped_at)
 
-    def _placement(self, job, now):
+    def _placement(self, job, now, verdicts=None):
+        """(compute environment, None) to place the job on, or (None, the statusReason while it waits)."""
         queue = job.queue
         if queue.settle(now) or not queue.ready:
             return None, None
@@ -342,39 +366,93 @@ class Scheduler:
             ce.settle(now)
         valid = [ce for ce in environments if ce.status in ("VALID", "UPDATING")]
         if not valid:
-            return None, "ACTION_REQUIRED - CE(s) associated with the job queue are invalid."
-        matching = [ce for ce in valid if ce.is_fargate == job.wants_fargate]
-        if not matching:
-            return None, (
-                "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - The job's platform capability "
-                f"({'FARGATE' if job.wants_fargate else 'EC2'}) cannot be met by the CE(s) attached to the job queue."
-            )
-        fitting = [
-            ce
-            for ce in matching
-            if ce.compute_resources is None or job.vcpus <= (ce.compute_resources.get("maxvCpus") or 0)
-        ]
+            return None, placement.INVALID_ENVIRONMENTS
+        key = (queue, job.demand)
+        found = verdicts.get(key) if verdicts is not None else None
+        if found is None:
+            unavailable = frozenset(runtime.controls.insufficient_capacity)
+            found = [
+                (ce, placement.verdict(job.demand, ce.is_fargate, ce.compute_resources, unavailable)) for ce in valid
+            ]
+            if verdicts is not None:
+                verdicts[key] = found
+        fitting = [ce for ce, verdict in found if verdict is None]
         if not fitting:
-            return None, (
-                "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE - CE(s) associated with the job queue cannot meet "
-                "the CPU requirement of the job."
-            )
+            return None, found[0][1][1]
+        enforce = runtime.controls.capacity == "enforce"
         for ce in fitting:
-            if ce.ready:
+            if ce.ready and (not enforce or self._has_room(ce, job.vcpus)):
                 return ce, None
-        return None, None
+        return None, None  # waiting for capacity (or an environment to be ENABLED and VALID): no reason
+
+    def _has_room(self, ce, vcpus):
+        if ce.compute_resources is None:  # UNMANAGED: the emulator does not know the instances
+            return True
+        return self._usage.get(ce, 0.0) + vcpus <= (ce.compute_resources.get("maxvCpus") or 0) + 1e-9
+
+    # --- blocked queues: events and jobStateTimeLimitActions ----------------------------------------
+    def _heads_of_queues(self, now):
+        """AWS acts on the job at the head of a blocked queue: publish the event, apply the time limits."""
+        heads = {}
+        for job in self._blocked:
+            head = heads.get(job.queue)
+            if head is None or job.order < head.order:
+                heads[job.queue] = job
+        for queue, job in heads.items():
+            if not job.status_reason:
+                continue
+            if job.blocked_published != job.status_reason:
+                job.blocked_published = job.status_reason
+                self._publish_blocked(job)
+            code = placement.reason_code(job.status_reason)
+            if code not in placement.TIME_LIMIT_REASONS:
+                continue
+            for action in queue.time_limit_actions or []:
+                if action.get("state") != "RUNNABLE" or action.get("reason") != code:
+                    continue
+                limit = float(action.get("maxTimeSeconds") or 0) * runtime.controls.time_limit_scale
+                if now - job.blocked_since >= limit:
+                    LOG.info("job %s (%s): jobStateTimeLimitAction %s after %ss", job.id, job.name, action, limit)
+                    job.is_cancelled = True
+                    self._finish(job, "FAILED", placement.CANCELED_BY_TIME_LIMIT.format(reason=code))
+                    break
+
+    @staticmethod
+    def _publish_blocked(job):
+        """A "Batch Job Queue Blocked" event on the default event bus (User Guide, batch-job-queue-blocked-events)."""
+        from moto.events.models import events_backends
+
+        try:
+            events_backends[job.backend.account_id][job.backend.region_name].put_events(
+                [
+                    {
+                        "Source": "aws.batch",
+                        "DetailType": "Batch Job Queue Blocked",
+                        "Detail": json.dumps(job.detail_shape()),
+                        "Resources": [job.arn, job.queue.arn],
+                    }
+                ]
+            )
+        except Exception:  # an event that cannot be delivered must not stop the scheduler
+            LOG.warning("could not publish the blocked-queue event of job %s", job.id, exc_info=True)
 
     def _launch(self, job):
         ce = job.ce
         backend = job.backend
         task_id = uuid.uuid4().hex
-        prefix = f"arn:aws:ecs:{backend.region_name}:{backend.account_id}"
+        prefix = f"arn:{backend.partition}:ecs:{backend.region_name}:{backend.account_id}"
         container = {"taskArn": f"{prefix}:task/{ce.ecs_cluster_name}/{task_id}", "networkInterfaces": []}
         if not ce.is_fargate:
             container["containerInstanceArn"] = f"{prefix}:container-instance/{ce.ecs_cluster_name}/{uuid.uuid4().hex}"
         job.current = {"container": container}
         job.timed_out = False
         job.stop_reason = None
+        for key in ("executionRoleArn", "jobRoleArn"):
+            role = job.container_properties.get(key)
+            if role and iam.role_propagating(backend.iam_backend, role):
+                job.current["startedAt"] = now_ms()
+                self._end_attempt(job, reason=iam.ECS_TASK_ROLE.format(arn=role))
+                return
         if runtime.controls.executor == "none":
             self._started(job)
             self._at(job)
@@ -517,6 +595,8 @@ class Scheduler:
 
     def _set_status(self, job, status):
         old, job.status = job.status, status
+        if job.ce is not None and (old in ACTIVE) != (status in ACTIVE):
+            self._usage[job.ce] = self._usage.get(job.ce, 0.0) + (job.vcpus if status in ACTIVE else -job.vcpus)
         parent = job.parent
         if parent is not None and old != status:
             parent.summary[old] -= 1

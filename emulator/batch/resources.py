@@ -107,6 +107,11 @@ class ComputeEnvironment(Lifecycle):
         self.compute_resources = copy.deepcopy(request.get("computeResources")) if self.type == "MANAGED" else None
         self.update_policy = request.get("updatePolicy")
         self.context = request.get("context")
+        # ComputeResourceUpdate only: the API has no such member in CreateComputeEnvironment's ComputeResource nor
+        # in DescribeComputeEnvironments' answer, so it is kept here, outside computeResources.
+        self.update_to_latest_image_version = False
+        if self.compute_resources is not None and "updateToLatestImageVersion" in self.compute_resources:
+            self.update_to_latest_image_version = bool(self.compute_resources.pop("updateToLatestImageVersion"))
         self.uuid = str(uuid.uuid4())
         self.service_role = backend.resolve_service_role(request.get("serviceRole"))
         if self.compute_resources is not None and self.compute_resources.get("type") in EC2_TYPES:
@@ -205,6 +210,8 @@ class ComputeEnvironment(Lifecycle):
             self.service_role = service_role
         if resources is not None:
             self.compute_resources = resources
+            if request["computeResources"].get("updateToLatestImageVersion") is not None:
+                self.update_to_latest_image_version = bool(request["computeResources"]["updateToLatestImageVersion"])
         if request.get("updatePolicy"):
             self.update_policy = {**(self.update_policy or {}), **request["updatePolicy"]}
         if request.get("context") is not None:
@@ -360,7 +367,7 @@ class JobQueue(Lifecycle):
         self.state = request.get("state") or "ENABLED"
         self.priority = request["priority"]
         self.scheduling_policy_arn = request.get("schedulingPolicyArn")
-        self.time_limit_actions = request.get("jobStateTimeLimitActions")
+        self.time_limit_actions = check_time_limit_actions(request.get("jobStateTimeLimitActions"))
         self.environments = environments
         self.jobs = []
         self._outcome = None
@@ -403,6 +410,7 @@ class JobQueue(Lifecycle):
         state = request.get("state")
         if state is not None and state not in ("ENABLED", "DISABLED"):
             raise ClientException(f"state {state} must be one of ENABLED | DISABLED")
+        actions = check_time_limit_actions(request.get("jobStateTimeLimitActions"))
         if state is not None:
             self.state = state
         if request.get("priority") is not None:
@@ -411,9 +419,31 @@ class JobQueue(Lifecycle):
             self.environments = environments
         if request.get("schedulingPolicyArn"):
             self.scheduling_policy_arn = request["schedulingPolicyArn"]
-        if request.get("jobStateTimeLimitActions") is not None:
-            self.time_limit_actions = request["jobStateTimeLimitActions"]
+        if actions is not None:
+            self.time_limit_actions = actions
         self._start_transition("UPDATING", self._valid)
+
+
+def check_time_limit_actions(actions):
+    """jobStateTimeLimitActions as the API reference (JobStateTimeLimitAction) allows them, or ClientException."""
+    if actions is None:
+        return None
+    for action in actions:
+        if not action.get("reason"):
+            raise ClientException("jobStateTimeLimitActions.reason must be provided")
+        if action.get("state") != "RUNNABLE":
+            raise ClientException(f"jobStateTimeLimitActions.state {action.get('state')} must be RUNNABLE")
+        if action.get("action") != "CANCEL":
+            raise ClientException(
+                f"jobStateTimeLimitActions.action {action.get('action')} must be CANCEL for a job queue of compute "
+                "environments (TERMINATE is for SAGEMAKER_TRAINING service environments)"
+            )
+        seconds = action.get("maxTimeSeconds")
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or not 600 <= seconds <= 86400:
+            raise ClientException(
+                f"jobStateTimeLimitActions.maxTimeSeconds must be between 600 and 86400 seconds, got {seconds}"
+            )
+    return copy.deepcopy(actions)
 
 
 def check_role_exists(iam, role):

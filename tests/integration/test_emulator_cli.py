@@ -180,7 +180,9 @@ def test_daemon_mode(tmp_path):
     log = tmp_path / "emulator.log"
     args = ["--host", "127.0.0.1", "--port", str(port), "--daemon", "--pidfile", str(pidfile), "--log-file", str(log)]
     controls = ["--latency-ms", "5", "--throttle-rate", "0.1", "--error-rate", "0.05", "--seed", "3"]
-    started = run_emulator(*args, *controls, "--transition-delay", "0.05", "--executor", "none")
+    batch = ["--transition-delay", "0.05", "--executor", "none", "--capacity", "unlimited"]
+    batch += ["--time-limit-scale", "0.01", "--insufficient-capacity", "m5,c4.large", "--iam-propagation-delay", "2.5"]
+    started = run_emulator(*args, *controls, *batch)
     assert started.returncode == 0, started.stderr
     url = f"http://127.0.0.1:{port}"
     assert url in started.stdout
@@ -195,6 +197,10 @@ def test_daemon_mode(tmp_path):
                 "seed": 3,
                 "transition_delay": 0.05,
                 "executor": "none",
+                "capacity": "unlimited",
+                "time_limit_scale": 0.01,
+                "insufficient_capacity": ["c4.large", "m5"],
+                "iam_propagation_delay": 2.5,
             }
         reset = urllib.request.Request(
             url + "/_emulator/config",

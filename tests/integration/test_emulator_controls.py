@@ -19,6 +19,7 @@ SERVICES = {
     "sts": ("get_caller_identity", "Throttling", 400),
     "ec2": ("describe_vpcs", "Throttling", 400),
     "ecs": ("list_clusters", "ThrottlingException", 400),
+    "ecr": ("describe_repositories", "ThrottlingException", 400),
     "events": ("list_rules", "ThrottlingException", 400),
     "scheduler": ("list_schedules", "ThrottlingException", 429),
     "secretsmanager": ("list_secrets", "ThrottlingException", 400),
@@ -32,6 +33,7 @@ OPERATION_NAMES = {
     "sts": "GetCallerIdentity",
     "ec2": "DescribeVpcs",
     "ecs": "ListClusters",
+    "ecr": "DescribeRepositories",
     "events": "ListRules",
     "scheduler": "ListSchedules",
     "secretsmanager": "ListSecrets",
@@ -176,7 +178,18 @@ def test_aws_managed_policies_are_loaded(aws):
 def test_config_is_readable_and_changeable_at_runtime(aws):
     status, config = control(aws, "GET", "/_emulator/config")
     assert status == 200
-    assert set(config) == {"latency_ms", "throttle_rate", "error_rate", "seed", "transition_delay", "executor"}
+    assert set(config) == {
+        "latency_ms",
+        "throttle_rate",
+        "error_rate",
+        "seed",
+        "transition_delay",
+        "executor",
+        "capacity",
+        "time_limit_scale",
+        "insufficient_capacity",
+        "iam_propagation_delay",
+    }
     try:
         status, changed = control(aws, "POST", "/_emulator/config", {"transition_delay": 0.2, "executor": "none"})
         assert status == 200

@@ -15,11 +15,12 @@ SH = ["sh", "-c"]
 
 @pytest.fixture
 def world(aws):
+    before = aws._request("GET", "/_emulator/config")
     aws.configure(transition_delay=0.05, executor="local")
     world = BatchWorld(aws)
     world.fargate_queue("queue")
     yield world
-    aws.configure(transition_delay=0.5, executor="local")
+    aws.configure(**before)
 
 
 def shell(script):
@@ -420,7 +421,7 @@ def test_describe_jobs_takes_at_most_100_ids(world):
 
 # --- executor none, reset -----------------------------------------------------------------------------
 def test_executor_none_runs_thousands_of_children_cheaply(world):
-    world.emulator.configure(executor="none")
+    world.emulator.configure(executor="none", capacity="unlimited")  # 2000 at once, not 4 (maxvCpus)
     definition = world.job_definition("nothing", ["false"])  # would fail if it ran
     started = time.monotonic()
     parent_id = world.submit("load", definition, arrayProperties={"size": 2000})

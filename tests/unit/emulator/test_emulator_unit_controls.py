@@ -15,8 +15,14 @@ def test_controls_validate_and_report():
         "seed": None,
         "transition_delay": 0.5,
         "executor": "local",
+        "capacity": "enforce",
+        "time_limit_scale": 1,
+        "insufficient_capacity": [],
+        "iam_propagation_delay": 0,
     }
     assert controls.update(latency_ms="25", seed="3")["latency_ms"] == 25
+    assert controls.update(insufficient_capacity="m5, c4.large,m5")["insufficient_capacity"] == ["c4.large", "m5"]
+    assert controls.update(time_limit_scale=0.001, capacity="unlimited")["time_limit_scale"] == 0.001
     for bad in (
         {"throttle_rate": -0.1},
         {"error_rate": "x"},
@@ -24,6 +30,10 @@ def test_controls_validate_and_report():
         {"transition_delay": -1},
         {"executor": "docker"},
         {"seed": "abc"},
+        {"capacity": "infinite"},
+        {"time_limit_scale": 0},
+        {"insufficient_capacity": [1]},
+        {"iam_propagation_delay": -1},
         {"unknown": 1},
     ):
         with pytest.raises(ConfigError):
