@@ -134,6 +134,17 @@ def _fargate_pair_ok(vcpus, memory):
     return allowed is not None and (memory is None or int(memory) in allowed)
 
 
+def _fargate_text(vcpus, memory):
+    pairs = FARGATE_MEMORY_BY_VCPU.get(vcpus)
+    offered = (
+        f"with {_fmt(vcpus)} vCPUs Fargate offers {pairs[0]}-{pairs[-1]} MiB"
+        if pairs
+        else f"Fargate offers {', '.join(_fmt(v) for v in sorted(FARGATE_MEMORY_BY_VCPU))} vCPUs"
+    )
+    asked = f"{_fmt(vcpus)} vCPUs" + (f" and {_fmt(memory)} MiB" if memory is not None else "")
+    return f"the job asks for {asked}, a size Fargate does not run ({offered})"
+
+
 def _fit_problems(environment, vcpus, memory, platform):
     """Why ``environment`` can never run a job of this size: [(reason, text)] (empty when it can)."""
     problems = []
@@ -143,6 +154,8 @@ def _fit_problems(environment, vcpus, memory, platform):
     if vcpus is not None and max_vcpus is not None and vcpus > max_vcpus:
         problems.append(("TOO_MANY_VCPUS", f"{_name(environment)} has maxvCpus {_fmt(max_vcpus)}"))
     if platform == "FARGATE":
+        if vcpus is not None and not _fargate_pair_ok(vcpus, memory):
+            problems.append(("FARGATE_SIZE", _fargate_text(vcpus, memory)))
         return problems
     sizes = [instance_size(t) for t in (environment.get("computeResources") or {}).get("instanceTypes") or []]
     if not sizes or any(size is None for size in sizes):
@@ -210,24 +223,17 @@ def _environment_findings(job, queue, environments):
             )
         ], []
     vcpus, memory = job_resources(job)
-    if platform == "FARGATE" and vcpus is not None and not _fargate_pair_ok(vcpus, memory):
-        pairs = FARGATE_MEMORY_BY_VCPU.get(vcpus)
-        offered = (
-            f"with {_fmt(vcpus)} vCPUs Fargate offers {pairs[0]}-{pairs[-1]} MiB"
-            if pairs
-            else f"Fargate offers {', '.join(_fmt(v) for v in FARGATE_MEMORY_BY_VCPU)} vCPUs"
-        )
-        asked = f"{_fmt(vcpus)} vCPUs" + (f" and {_fmt(memory)} MiB" if memory is not None else "")
-        return [finding("FARGATE_SIZE", f"the job asks for {asked}; {offered}")], []
     problems = {_name(e): _fit_problems(e, vcpus, memory, platform) for e in matching}
     fitting = [e for e in matching if not problems[_name(e)]]
     if fitting:
         return [], fitting
     found = []
     asked = {"TOO_MANY_VCPUS": f"{_fmt(vcpus or 0)} vCPUs", "TOO_MUCH_MEMORY": f"{_fmt(memory or 0)} MiB of memory"}
-    for reason in ("TOO_MANY_VCPUS", "TOO_MUCH_MEMORY"):
-        why = [text for entries in problems.values() for code, text in entries if code == reason]
-        if why:
+    for reason in ("TOO_MANY_VCPUS", "TOO_MUCH_MEMORY", "FARGATE_SIZE"):
+        why = list(dict.fromkeys(text for entries in problems.values() for code, text in entries if code == reason))
+        if why and reason == "FARGATE_SIZE":
+            found.append(finding(reason, why[0]))
+        elif why:
             found.append(
                 finding(
                     reason,

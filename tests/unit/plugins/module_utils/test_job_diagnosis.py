@@ -157,6 +157,16 @@ def test_fargate_takes_only_its_vcpu_memory_pairs(vcpus, memory, ok):
     assert reasons(findings) == ([] if ok else ["FARGATE_SIZE"])
 
 
+def test_a_fargate_job_can_be_too_big_in_two_ways_at_once():
+    environments = [environment(kind="FARGATE", max_vcpus=8)]
+    findings = why.diagnose(job(vcpus="64", platform="FARGATE"), queue("dev-ce"), environments)
+    assert reasons(findings) == ["TOO_MANY_VCPUS", "FARGATE_SIZE"]
+    assert findings[1]["message"] == (
+        "the job asks for 64 vCPUs and 2048 MiB, a size Fargate does not run "
+        "(Fargate offers 0.25, 0.5, 1, 2, 4, 8, 16, 32 vCPUs)"
+    )
+
+
 def test_aws_status_reason_comes_first():
     reason = "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - The job resource requirement cannot be met"
     findings = why.diagnose(job(vcpus="64", statusReason=reason), queue("dev-ce"), [environment()])
