@@ -34,7 +34,9 @@ def fresh_shell_env(port, emulator_dir):
 
 
 def make(target, env):
-    return subprocess.run(["make", "--no-print-directory", target], cwd=ROOT, env=env, capture_output=True, text=True)
+    return subprocess.run(
+        ["make", "--no-print-directory", target], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
 
 
 @pytest.mark.parametrize("block", RUNNABLE, ids=lambda b: f"{b.section}-{b.index}")
