@@ -7,13 +7,17 @@ SHELL := /bin/bash
 
 PYTHON ?= python3
 ENV ?= local
+# The one knob for the local emulator: every target that talks to inventories/local follows it.
 EMULATOR_HOST ?= 127.0.0.1
 EMULATOR_PORT ?= 5000
 PYTEST_ARGS ?=
-# Extra ansible-playbook arguments for deploy/destroy/submit, e.g. SUBMIT_ARGS='-e job_wait=false'.
+# Extra ansible-playbook arguments for deploy/destroy/submit/job, e.g. SUBMIT_ARGS='-e job_wait=false'.
 DEPLOY_ARGS ?=
 DESTROY_ARGS ?=
 SUBMIT_ARGS ?=
+JOB_ARGS ?=
+# make job JOB=<job id>
+JOB ?=
 
 ROOT := $(CURDIR)
 VENV := $(ROOT)/.venv
@@ -27,28 +31,122 @@ COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/ondemand/batch
 # ansible-test must run from a path that ends in ansible_collections/<namespace>/<name>.
 SANITY_ROOT := $(ROOT)/build/sanity
 SANITY_TREE := $(SANITY_ROOT)/ansible_collections/ondemand/batch
-EMULATOR_DIR := $(ROOT)/.emulator
+# One pidfile (and log) per port: emulators of this checkout on several ports can run side by side.
+EMULATOR_DIR ?= $(ROOT)/.emulator
 EMULATOR_PIDFILE := $(EMULATOR_DIR)/emulator-$(EMULATOR_PORT).pid
-EMULATOR_URL := http://$(EMULATOR_HOST):$(EMULATOR_PORT)
+# Clients connect to the host the emulator binds; a wildcard bind is reached on the loopback address.
+EMULATOR_CONNECT_HOST := $(if $(filter 0.0.0.0,$(EMULATOR_HOST)),127.0.0.1,$(if $(filter ::,$(EMULATOR_HOST)),[::1],$(if $(findstring :,$(EMULATOR_HOST)),[$(EMULATOR_HOST)],$(EMULATOR_HOST))))
+EMULATOR_URL := http://$(EMULATOR_CONNECT_HOST):$(EMULATOR_PORT)
+# The knobs a user changed, repeated in every printed hint so that the hinted command reaches the same emulator.
+KNOBS := $(if $(filter-out 5000,$(EMULATOR_PORT)), EMULATOR_PORT=$(EMULATOR_PORT))$(if $(filter-out 127.0.0.1,$(EMULATOR_HOST)), EMULATOR_HOST=$(EMULATOR_HOST))
+ENV_KNOB := $(if $(filter-out local,$(ENV)), ENV=$(ENV))
+# inventories/local talks to the emulator: its endpoint follows EMULATOR_HOST/EMULATOR_PORT (an -e in
+# DEPLOY_ARGS/SUBMIT_ARGS/... comes later on the command line and wins). Other inventories talk to real AWS.
+IS_LOCAL := $(filter local,$(ENV))
+ENDPOINT_ARGS := $(if $(IS_LOCAL),-e stack_aws_endpoint_url=$(EMULATOR_URL))
+# Targets that use the local inventory start the emulator first (a no-op when it runs).
+EMULATOR_PREREQ := $(if $(IS_LOCAL),emulator)
 
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(VBIN):$(PATH)
 
 say = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
 
+# `python -c "$$PORT_PROBE" state HOST PORT URL` prints free, emulator (an emulator answers there) or taken;
+# `... suggest HOST PORT` prints the first free port above PORT.
+define PORT_PROBE
+import json, socket, sys, urllib.request
+
+mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+
+
+def in_use(number):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, number))
+        except OSError:
+            return True
+    return False
+
+
+def is_emulator(url):
+    try:
+        with urllib.request.urlopen(url + "/_emulator/stats", timeout=2) as response:
+            return "by_service" in json.loads(response.read())
+    except Exception:
+        return False
+
+
+if mode == "state":
+    print("free" if not in_use(port) else "emulator" if is_emulator(sys.argv[4]) else "taken")
+else:
+    number = port + 1
+    while in_use(number) and number < 65535:
+        number += 1
+    print(number)
+endef
+export PORT_PROBE
+
+# Shell functions for the pidfiles under EMULATOR_DIR (sourced by the recipes with eval "$$EMULATOR_SH").
+# emulator_pid FILE: the pid in FILE when that process runs and is an emulator (a stale file or a pid reused by
+# another program gives nothing). emulator_stop FILE: stop that emulator and remove FILE; false when none ran.
+define EMULATOR_SH
+emulator_pid() {
+	pid=$$(cat "$$1" 2>/dev/null) || return 1
+	[ -n "$$pid" ] && kill -0 "$$pid" 2>/dev/null || return 1
+	args=$$(ps -p "$$pid" -o args= 2>/dev/null || tr '\0' ' ' <"/proc/$$pid/cmdline" 2>/dev/null) || return 1
+	case "$$args" in *"-m emulator"*) echo "$$pid" ;; *) return 1 ;; esac
+}
+emulator_stop() {
+	if ! pid=$$(emulator_pid "$$1"); then rm -f "$$1"; return 1; fi
+	kill "$$pid" 2>/dev/null || true
+	for _ in $$(seq 100); do kill -0 "$$pid" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$$pid" 2>/dev/null; then kill -9 "$$pid" 2>/dev/null || true; fi
+	rm -f "$$1"
+}
+emulator_ports() {
+	for f in "$$1"/emulator-*.pid; do
+		[ -e "$$f" ] || continue
+		if emulator_pid "$$f" >/dev/null; then p=$${f##*/emulator-}; printf '%s ' "$${p%.pid}"; fi
+	done
+}
+endef
+export EMULATOR_SH
+
+# A demo is the local inventory's.
+ifneq ($(filter demo,$(MAKECMDGOALS)),)
+ifneq ($(ENV),local)
+$(error make demo deploys inventories/local only (ENV=$(ENV)); for another inventory: make deploy ENV=$(ENV) && make submit ENV=$(ENV))
+endif
+endif
+
 .PHONY: help setup venv collection-link test lint format sanity unit integration molecule demo deploy destroy \
-	submit emulator emulator-stop bench clean
+	submit job emulator emulator-stop emulator-stop-all bench clean
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 # ---------------------------------------------------------------------------- set-up
+# pip's own output is hundreds of lines: one line per package collected, the full log in .venv/pip-install.log.
 $(VENV_STAMP): requirements.txt requirements-dev.txt
-	$(call say,Creating the virtualenv .venv and installing the pinned toolchain)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "python3 >= 3.11 is required, found " + sys.version.split()[0])'
+	@if [ -x $(VPY) ]; then \
+		printf '\n\033[1m==> %s\033[0m\n' "The requirements changed: updating the toolchain in .venv"; \
+	else \
+		printf '\n\033[1m==> %s\033[0m\n' "First run: installing the pinned toolchain into .venv (one time, about 1-2 minutes)"; \
+	fi
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	@$(VPY) -m pip install --quiet --upgrade pip
-	@$(VPY) -m pip install --quiet -r requirements-dev.txt
+	@start=$$(date +%s); log=$(VENV)/pip-install.log; \
+		echo "  upgrading pip"; \
+		$(VPY) -m pip install --quiet --upgrade pip >$$log 2>&1 || { cat $$log >&2; exit 1; }; \
+		$(VPY) -m pip install --progress-bar off -r requirements-dev.txt 2>&1 | tee -a $$log \
+			| awk '/^(Collecting|Processing) /{name = $$2; sub(/^.*\//, "", name); sub(/-(py|cp)[0-9].*$$/, "", name); \
+					n++; printf "  [%3d] %s\n", n, name; fflush()} \
+				/^Installing collected packages/{printf "  installing %d packages (the longest step)\n", n; fflush()}' \
+			|| { echo "pip failed; the last lines of $$log:" >&2; tail -n 30 $$log >&2; exit 1; }; \
+		echo "  done in $$(( $$(date +%s) - start ))s (pip's log: $$log)"
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -61,7 +159,7 @@ collection-link:
 		echo "Linked $(COLLECTION_LINK) -> $(ROOT)"; fi
 
 setup: venv collection-link ## Virtualenv plus the collection link; every other target runs this first
-	@echo "Toolchain ready: $$($(VBIN)/ansible --version | sed -n 1p)"
+	@echo "Toolchain ready: $$($(VBIN)/ansible --version | sed -n 1p) (enter it with: source .venv/bin/activate)"
 
 # ---------------------------------------------------------------------------- quality gates
 test: setup lint sanity unit integration molecule ## Every quality gate and test suite (what CI runs)
@@ -113,57 +211,97 @@ molecule: setup ## The molecule scenario(s) under extensions/molecule
 		else echo "No molecule scenario yet (extensions/molecule is empty)"; fi
 
 # ---------------------------------------------------------------------------- emulator
-emulator: setup ## Start the local AWS emulator on 127.0.0.1:EMULATOR_PORT (5000); no-op when it already runs
+emulator: setup ## Start the local AWS emulator on EMULATOR_HOST:EMULATOR_PORT (127.0.0.1:5000); no-op when it runs
 	$(call say,Local AWS emulator on $(EMULATOR_URL))
 	@test -f emulator/__main__.py || { echo "The emulator (emulator/, issue 3) is not built yet: nothing to start." >&2; exit 1; }
-	@mkdir -p $(EMULATOR_DIR)
-	@$(VPY) -m emulator --host $(EMULATOR_HOST) --port $(EMULATOR_PORT) --daemon \
-		--pidfile $(EMULATOR_PIDFILE) --log-file $(EMULATOR_DIR)/emulator-$(EMULATOR_PORT).log
+	@eval "$$EMULATOR_SH"; \
+	if emulator_pid $(EMULATOR_PIDFILE) >/dev/null; then state=ours; \
+	else state=$$($(VPY) -c "$$PORT_PROBE" state $(EMULATOR_HOST) $(EMULATOR_PORT) $(EMULATOR_URL)); fi; \
+	case $$state in \
+	emulator) \
+		echo "An emulator not started by this checkout already serves $(EMULATOR_URL): using it" \
+			"(make emulator-stop will not stop it)." ;; \
+	taken) \
+		free=$$($(VPY) -c "$$PORT_PROBE" suggest $(EMULATOR_HOST) $(EMULATOR_PORT)); \
+		echo "Port $(EMULATOR_PORT) on $(EMULATOR_HOST) is in use by another process (not an emulator)." >&2; \
+		echo "Stop that process, or give every command another port, for example:" >&2; \
+		echo "  make $(or $(MAKECMDGOALS),emulator)$(ENV_KNOB) EMULATOR_PORT=$$free$(if $(filter-out 127.0.0.1,$(EMULATOR_HOST)), EMULATOR_HOST=$(EMULATOR_HOST))" >&2; \
+		exit 1 ;; \
+	*) \
+		mkdir -p $(EMULATOR_DIR); \
+		$(VPY) -m emulator --host $(EMULATOR_HOST) --port $(EMULATOR_PORT) --daemon \
+			--pidfile $(EMULATOR_PIDFILE) --log-file $(EMULATOR_DIR)/emulator-$(EMULATOR_PORT).log ;; \
+	esac
 
-emulator-stop: ## Stop the emulator started by `make emulator` (no-op when none runs)
+emulator-stop: ## Stop the emulator this checkout started on EMULATOR_PORT (no-op when none runs)
 	$(call say,Stopping the emulator on port $(EMULATOR_PORT))
-	@if [ -f $(EMULATOR_PIDFILE) ] && kill -0 $$(cat $(EMULATOR_PIDFILE)) 2>/dev/null; then \
-		kill $$(cat $(EMULATOR_PIDFILE)); \
-		for i in $$(seq 50); do kill -0 $$(cat $(EMULATOR_PIDFILE)) 2>/dev/null || break; sleep 0.1; done; \
-		rm -f $(EMULATOR_PIDFILE); echo "Stopped."; \
-	else rm -f $(EMULATOR_PIDFILE); echo "No emulator is running on port $(EMULATOR_PORT)."; fi
+	@eval "$$EMULATOR_SH"; \
+	if emulator_stop $(EMULATOR_PIDFILE); then echo "Stopped."; \
+	else \
+		echo "No emulator of this checkout is running on port $(EMULATOR_PORT)."; \
+		others=$$(emulator_ports $(EMULATOR_DIR)); \
+		for port in $$others; do echo "  one runs on port $$port: make emulator-stop EMULATOR_PORT=$$port"; done; \
+	fi
+
+emulator-stop-all: ## Stop every emulator this checkout started, whatever its port
+	$(call say,Stopping every emulator of this checkout)
+	@eval "$$EMULATOR_SH"; \
+	stopped=0; \
+	for f in $(EMULATOR_DIR)/emulator-*.pid; do \
+		[ -e "$$f" ] || continue; \
+		port=$${f##*/emulator-}; port=$${port%.pid}; \
+		if emulator_stop "$$f"; then echo "Stopped the emulator on port $$port."; stopped=$$((stopped + 1)); fi; \
+	done; \
+	[ $$stopped -gt 0 ] || echo "No emulator of this checkout is running."
 
 # ---------------------------------------------------------------------------- stack
-# The local inventory talks to the emulator: start it first. Other inventories talk to real AWS.
-ensure-env = $(if $(filter local,$(ENV)),$(MAKE) --no-print-directory emulator,true)
 require = @for f in $(1); do test -e $$f || { echo "Not available yet: $$f is missing ($(2))." >&2; exit 1; }; done
 
-deploy: setup ## Deploy the stack of inventories/ENV (default local)
+deploy: setup $(EMULATOR_PREREQ) ## Deploy the stack of inventories/ENV (default local)
 	$(call require,playbooks/deploy.yml inventories/$(ENV),roles and playbooks land with issue 6)
-	@$(ensure-env)
 	$(call say,Deploying inventories/$(ENV))
-	@ansible-playbook playbooks/deploy.yml -i inventories/$(ENV) $(DEPLOY_ARGS)
+	@ansible-playbook playbooks/deploy.yml -i inventories/$(ENV) $(ENDPOINT_ARGS) $(DEPLOY_ARGS)
 
-destroy: setup ## Destroy the stack of inventories/ENV (no prompt)
+destroy: setup $(EMULATOR_PREREQ) ## Destroy the stack of inventories/ENV (no prompt)
 	$(call require,playbooks/destroy.yml inventories/$(ENV),roles and playbooks land with issue 6)
-	@$(ensure-env)
 	$(call say,Destroying inventories/$(ENV))
-	@ansible-playbook playbooks/destroy.yml -i inventories/$(ENV) -e confirm=true $(DESTROY_ARGS)
+	@ansible-playbook playbooks/destroy.yml -i inventories/$(ENV) -e confirm=true $(ENDPOINT_ARGS) $(DESTROY_ARGS)
 
-submit: setup ## Submit the default job of inventories/ENV and follow it
+# A job submitted with job_wait=false is followed later with the command the playbook prints (make job JOB=...).
+submit: setup $(EMULATOR_PREREQ) ## Submit the default job of inventories/ENV and follow it
 	$(call require,playbooks/submit-job.yml inventories/$(ENV),the submit-job playbook lands with issue 5)
-	@$(ensure-env)
 	$(call say,Submitting the default job of inventories/$(ENV))
-	@ansible-playbook playbooks/submit-job.yml -i inventories/$(ENV) $(SUBMIT_ARGS)
+	@ansible-playbook playbooks/submit-job.yml -i inventories/$(ENV) $(ENDPOINT_ARGS) \
+		-e '{"job_status_command": "make job$(ENV_KNOB)$(KNOBS)"}' $(SUBMIT_ARGS)
 
-demo: setup ## Emulator + deploy of inventories/local + a job followed live to SUCCEEDED
+# A job lives as long as its emulator: `make job` does not start one (a new emulator has no jobs).
+job: setup ## Status, attempts and logs of job JOB=<id> of inventories/ENV; follows it while it runs
+	@test -n "$(JOB)" || { echo "make job needs the job's id: make job JOB=<job id>$(ENV_KNOB)$(KNOBS) (make submit prints it)" >&2; exit 2; }
+	$(call require,playbooks/job-status.yml inventories/$(ENV),the job-status playbook)
+	@eval "$$EMULATOR_SH"; \
+	if [ -n "$(IS_LOCAL)" ] && ! emulator_pid $(EMULATOR_PIDFILE) >/dev/null \
+		&& [ "$$($(VPY) -c "$$PORT_PROBE" state $(EMULATOR_HOST) $(EMULATOR_PORT) $(EMULATOR_URL))" != emulator ]; then \
+		echo "No emulator serves $(EMULATOR_URL): job $(JOB) went away with the emulator that ran it." >&2; \
+		echo "Start one and run a job: make submit$(KNOBS)" >&2; exit 1; fi
+	$(call say,Job $(JOB) of inventories/$(ENV))
+	@ansible-playbook playbooks/job-status.yml -i inventories/$(ENV) $(ENDPOINT_ARGS) -e job_id=$(JOB) $(JOB_ARGS)
+
+# Prerequisites run in order: the emulator, the deploy, then the job.
+demo: setup $(EMULATOR_PREREQ) deploy submit ## Emulator + deploy of inventories/local + a job followed live to SUCCEEDED
 	$(call require,emulator/__main__.py playbooks/deploy.yml playbooks/submit-job.yml inventories/local,the demo needs the emulator and the roles)
-	@$(MAKE) --no-print-directory deploy ENV=local
-	@$(MAKE) --no-print-directory submit ENV=local
-	@printf '\nWhat now:\n  make submit            run the job again\n  make destroy           remove the local stack\n  make emulator-stop     stop the emulator\n  README.md "Deploying to real AWS" for inventories/dev\n'
+	@printf '\nWhat now:\n  %-42s run the job again\n  %-42s remove the local stack\n  %-42s stop the emulator\n  %s\n' \
+		"make submit$(KNOBS)" "make destroy$(KNOBS)" "make emulator-stop$(KNOBS)" \
+		'README.md "Deploying to real AWS" for inventories/dev'
 
 bench: setup ## Benchmark against a fresh emulator (table on stdout, JSON in bench/results.json)
 	$(call require,bench/run.py,the benchmark lands with issue 7)
 	@$(VPY) bench/run.py
 
-clean: ## Remove the virtualenv, the collection link, build output and caches
+clean: emulator-stop-all ## Stop this checkout's emulators; remove the virtualenv, the collection link, build output and caches
 	$(call say,Cleaning)
-	@$(MAKE) --no-print-directory emulator-stop >/dev/null 2>&1 || true
-	@rm -rf $(VENV) $(COLLECTIONS) build outputs .emulator .pytest_cache .ruff_cache tests/output
+	@rm -rf $(VENV) $(COLLECTIONS) build outputs $(EMULATOR_DIR) .pytest_cache .ruff_cache tests/output
 	@find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	@echo "Clean."
+
+# Never run two of these at once (make -j): the demo's steps depend on each other.
+.NOTPARALLEL:

@@ -27,9 +27,12 @@ try:
     from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchWaitTimeout
     from ansible_collections.ondemand.batch.plugins.module_utils.job import (
         JobFollower,
+        attempt_outcome,
         failed_children,
         failure_message,
+        shape_attempt,
     )
+    from ansible_collections.ondemand.batch.plugins.module_utils.job_diagnosis import safe_explain, summary
 except ImportError as e:  # amazon.aws or boto3 missing on the controller: reported when a job is followed
     IMPORT_ERROR = e
 else:
@@ -47,6 +50,7 @@ FOLLOW_DEFAULTS = {
     "max_poll_interval": 15.0,
     "log_lines": 20,
     "fail_on_job_failure": True,
+    "diagnose_after": 60,
 }
 
 
@@ -61,7 +65,7 @@ def follow_settings(args):
     settings.update({k: args[k] for k in FOLLOW_DEFAULTS if args.get(k) is not None})
     for key in ("wait", "live_output", "fail_on_job_failure"):
         settings[key] = boolean(settings[key], strict=False)
-    for key in ("wait_timeout", "log_lines"):
+    for key in ("wait_timeout", "log_lines", "diagnose_after"):
         settings[key] = int(settings[key])
     for key in ("poll_interval", "max_poll_interval"):
         settings[key] = float(settings[key])
@@ -86,47 +90,85 @@ class ProgressPrinter:
             f"with {definition} (job id {job.get('job_id')})"
         )
 
+    def following(self, job):
+        """The line printed before telling a job submitted earlier, from what AWS Batch still knows of it."""
+        created = f", created {job['created_at']}" if job.get("created_at") else ""
+        self.show(
+            f"[{self.host}] job {job.get('job_name')} ({(job.get('job_id') or '')[:8]}): job id {job.get('job_id')}"
+            f" in {(job.get('job_queue') or '').rsplit('/', 1)[-1]}{created}"
+        )
+
     def _prefix(self, job):
         return f"[{self.host}] job {job.get('jobName')} ({job.get('jobId', '')[:8]})"
 
+    @staticmethod
+    def _attempt(number, attempts):
+        return f"attempt {number} of {attempts}" if attempts > 1 else f"attempt {number}"
+
     def __call__(self, kind, data):
-        if kind == "status":
-            job = data["job"]
-            text = f"{self._prefix(job)}: {data['status']}"
-            if data["previous"]:
-                text = f"{self._prefix(job)}: {data['previous']} -> {data['status']}"
-            if data["status"] in ("SUCCEEDED", "FAILED"):
-                return  # the "end" event says it with the outcome
-            self.show(text)
-        elif kind == "array":
-            summary = ", ".join(f"{status} {count}" for status, count in sorted(data["summary"].items()) if count)
-            self.show(f"{self._prefix(data['job'])}: children {summary or 'none yet'}")
-        elif kind == "attempt":
-            where = f"{data['log_group']} {data['log_stream']}"
-            self.show(f"{self._prefix(data['job'])}: attempt {data['attempt']} logs in {where}")
-        elif kind == "log":
-            if self.show_logs:
-                self.show(f"[{self.host}]   | {data['line']}")
-            elif not self.hidden_logs:
-                self.hidden_logs = True
-                self.show(f"[{self.host}]   | (log lines hidden: the task has no_log)")
-        elif kind == "end":
-            job = data["job"]
-            container = job.get("container") or {}
-            details = []
-            if container.get("exitCode") is not None:
-                details.append(f"exit code {container['exitCode']}")
-            if job.get("startedAt") and job.get("stoppedAt"):
-                details.append(f"ran {(job['stoppedAt'] - job['startedAt']) / 1000.0:.1f}s")
-            if job.get("status") == "FAILED" and job.get("statusReason"):
-                details.append(job["statusReason"])
-            suffix = f" ({'; '.join(details)})" if details else ""
-            color = "green" if job.get("status") == "SUCCEEDED" else "red"
-            self.show(f"{self._prefix(job)}: {job.get('status')}{suffix}", color)
+        handler = getattr(self, f"_on_{kind}", None)
+        if handler is not None:
+            handler(data)
+
+    def _on_status(self, data):
+        if data["status"] in ("SUCCEEDED", "FAILED"):
+            return  # the "end" event says it, with the outcome
+        job = data["job"]
+        text = f"{self._prefix(job)}: {data['status']}"
+        if data["previous"]:
+            text = f"{self._prefix(job)}: {data['previous']} -> {data['status']}"
+        attempts = (job.get("retryStrategy") or {}).get("attempts") or 1
+        if data["status"] == "RUNNABLE" and data["previous"] in ("STARTING", "RUNNING"):
+            text += f" (retried: {self._attempt(data['attempt'], attempts)})"
+        self.show(text)
+
+    def _on_array(self, data):
+        summary = ", ".join(f"{status} {count}" for status, count in sorted(data["summary"].items()) if count)
+        self.show(f"{self._prefix(data['job'])}: children {summary or 'none yet'}")
+
+    def _on_attempt(self, data):
+        where = f"{data['log_group']} {data['log_stream']}"
+        self.show(f"{self._prefix(data['job'])}: {self._attempt(data['attempt'], data['attempts'])} logs in {where}")
+
+    def _on_log(self, data):
+        if self.show_logs:
+            self.show(f"[{self.host}]   | {data['line']}")
+        elif not self.hidden_logs:
+            self.hidden_logs = True
+            self.show(f"[{self.host}]   | (log lines hidden: the task has no_log)")
+
+    def _on_attempt_end(self, data):
+        job = data["job"]
+        if job.get("status") in ("SUCCEEDED", "FAILED") and data["attempt"] >= len(job.get("attempts") or []):
+            return  # the job's last attempt: the "end" event says how it ended
+        outcome = attempt_outcome(shape_attempt(data["detail"], data["attempt"]))
+        self.show(f"{self._prefix(data['job'])}: {self._attempt(data['attempt'], data['attempts'])} ended: {outcome}")
+
+    def _on_diagnosis(self, data):
+        waited = f"still RUNNABLE after {data['waited']:.0f}s"
+        self.show(f"{self._prefix(data['job'])}: {waited}: {summary(data['findings'])}", "yellow")
+
+    def _on_end(self, data):
+        job = data["job"]
+        container = job.get("container") or {}
+        details = []
+        if container.get("exitCode") is not None:
+            details.append(f"exit code {container['exitCode']}")
+        if len(job.get("attempts") or []) > 1:
+            details.append(f"{len(job['attempts'])} attempts")
+        if job.get("startedAt") and job.get("stoppedAt"):
+            details.append(f"ran {(job['stoppedAt'] - job['startedAt']) / 1000.0:.1f}s")
+        if job.get("status") == "FAILED" and job.get("statusReason"):
+            details.append(job["statusReason"])
+        suffix = f" ({'; '.join(details)})" if details else ""
+        color = "green" if job.get("status") == "SUCCEEDED" else "red"
+        self.show(f"{self._prefix(job)}: {job.get('status')}{suffix}", color)
 
 
-def follow_and_report(result, batch, logs, settings, printer, warn, sleep=time.sleep, clock=time.monotonic):
-    """Follow the job the module submitted and fold the outcome into its result (returned)."""
+def follow_and_report(
+    result, batch, logs, settings, printer, warn, sleep=time.sleep, clock=time.monotonic, known_status="SUBMITTED"
+):
+    """Follow the job the module submitted (or found: ``known_status`` None) and fold the outcome into its result."""
     job_id = result["job"]["job_id"]
     follower = JobFollower(
         batch,
@@ -138,6 +180,9 @@ def follow_and_report(result, batch, logs, settings, printer, warn, sleep=time.s
         warn=warn,
         sleep=sleep,
         clock=clock,
+        known_status=known_status,
+        diagnose=lambda job: safe_explain(batch, job, warn),
+        diagnose_after=settings["diagnose_after"],
     )
     result = dict(result)
     try:
@@ -149,7 +194,7 @@ def follow_and_report(result, batch, logs, settings, printer, warn, sleep=time.s
         return result
     except BatchError as e:
         detail = f": {to_text(e.exception)}" if e.exception is not None else ""
-        result.update(failed=True, msg=f"Submitted job {job_id}, then could not follow it: {e.message}{detail}")
+        result.update(failed=True, msg=f"Could not follow job {job_id}: {e.message}{detail}")
         return result
     result["job"] = follower.result()
     if result["job"]["status"] == "FAILED":
@@ -195,30 +240,53 @@ class ActionModule(ActionBase):
                 self._remove_tmp_path(self._connection._shell.tmpdir)
             return result
 
-        submitted = self._execute_module(module_name=MODULE, module_args=dict(args, wait=False), task_vars=task_vars)
+        # A job submitted earlier (job_id): the module only looks it up; the history is told here, from the start.
+        existing = bool(args.get("job_id"))
+        module_args = (
+            dict(args, wait=False, log_lines=0, fail_on_job_failure=False) if existing else dict(args, wait=False)
+        )
+        submitted = self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)
         self._remove_tmp_path(self._connection._shell.tmpdir)
         result.update(submitted)
         invocation = (result.get("invocation") or {}).get("module_args")
-        if isinstance(invocation, dict) and "wait" in invocation:
-            invocation["wait"] = True
-        if result.get("failed") or not result.get("submitted") or not (result.get("job") or {}).get("job_id"):
+        if isinstance(invocation, dict):
+            for key in ("log_lines", "fail_on_job_failure") if existing else ():
+                if key in invocation:
+                    invocation[key] = settings[key]  # what the task asked for, not the look-up's values
+            if "wait" in invocation:
+                invocation["wait"] = True
+        if result.get("failed") or not (result.get("job") or {}).get("job_id"):
             return result
+        if not existing and not result.get("submitted"):
+            return result  # skip_if_active found the job active: nothing submitted, nothing to follow
 
         task_environment = {}
         self._compute_environment_string(task_environment)
         try:
             batch, logs = make_clients(args, task_environment)
         except Exception as e:  # pylint: disable=broad-except  # any failure to build clients ends the task cleanly
+            what = "Found" if existing else "Submitted"
             result.update(
                 failed=True,
-                msg=f"Submitted job {result['job']['job_id']}, but cannot follow it from the controller: "
+                msg=f"{what} job {result['job']['job_id']}, but cannot follow it from the controller: "
                 f"{to_text(e)}. Use live_output: false to wait on the target instead.",
             )
             return result
         host = task_vars.get("inventory_hostname", "localhost") if task_vars else "localhost"
         printer = ProgressPrinter(host, self._show, show_logs=not self._task.no_log)
-        printer.submitted(result["job"])
-        return follow_and_report(result, batch, logs, settings, printer, self._display.warning)
+        if existing:
+            printer.following(result["job"])
+        else:
+            printer.submitted(result["job"])
+        return follow_and_report(
+            result,
+            batch,
+            logs,
+            settings,
+            printer,
+            self._display.warning,
+            known_status=None if existing else "SUBMITTED",
+        )
 
     def _show(self, text, color=None):
         self._display.display(text, color=color)

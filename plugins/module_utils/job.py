@@ -23,6 +23,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
     BatchValidationError,
     BatchWaitTimeout,
 )
+from ansible_collections.ondemand.batch.plugins.module_utils.job_diagnosis import summary as diagnosis_summary
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import (
     is_arn,
     validate_max_items,
@@ -535,8 +536,27 @@ def exit_code_of(job):
     return code
 
 
-def shape_job(job, log_lines=None):
-    """A DescribeJobs entry (or a ListJobs summary) as the modules return it, in snake_case."""
+def shape_attempt(attempt, number, attempt_lines=None):
+    container = attempt.get("container") or {}
+    shaped = {
+        "attempt": number,
+        "started_at": iso_time(attempt.get("startedAt")),
+        "stopped_at": iso_time(attempt.get("stoppedAt")),
+        "exit_code": container.get("exitCode"),
+        "reason": container.get("reason"),
+        "status_reason": attempt.get("statusReason"),
+        "log_stream": container.get("logStreamName"),
+    }
+    if attempt_lines is not None:
+        shaped["log_lines"] = list(attempt_lines.get(number) or [])
+    return shaped
+
+
+def shape_job(job, log_lines=None, attempt_lines=None):
+    """A DescribeJobs entry (or a ListJobs summary) as the modules return it, in snake_case.
+
+    ``attempt_lines`` maps attempt numbers (1, 2, ...) to each attempt's own log lines (``attempt_details``).
+    """
     container = job.get("container") or {}
     array = job.get("arrayProperties") or {}
     definition_name, revision = job_definition_parts(job.get("jobDefinition"))
@@ -555,17 +575,7 @@ def shape_job(job, log_lines=None):
         "exit_code": exit_code_of(job),
         "container_reason": container.get("reason"),
         "attempts": len(attempts) if attempts is not None else None,
-        "attempt_details": [
-            {
-                "started_at": iso_time(a.get("startedAt")),
-                "stopped_at": iso_time(a.get("stoppedAt")),
-                "exit_code": (a.get("container") or {}).get("exitCode"),
-                "reason": (a.get("container") or {}).get("reason"),
-                "status_reason": a.get("statusReason"),
-                "log_stream": (a.get("container") or {}).get("logStreamName"),
-            }
-            for a in attempts or []
-        ],
+        "attempt_details": [shape_attempt(a, number, attempt_lines) for number, a in enumerate(attempts or [], 1)],
         "created_at": iso_time(job.get("createdAt")),
         "started_at": iso_time(started),
         "stopped_at": iso_time(stopped),
@@ -603,6 +613,16 @@ def failure_message(shaped, children=None):
     if children:
         first = children[0]
         parts.append(f"; first failed child {first.get('job_id')} exit code {first.get('exit_code')}")
+    attempts = shaped.get("attempt_details") or []
+    if len(attempts) > 1:
+        parts.append(f"; {len(attempts)} attempts")
+        for attempt in attempts:
+            parts.append(f"\nAttempt {attempt['attempt']}: {attempt_outcome(attempt)}")
+            lines = attempt.get("log_lines") or []
+            if lines:
+                where = f" ({shaped.get('log_group')} {attempt['log_stream']})" if attempt.get("log_stream") else ""
+                parts.append(f". Last {len(lines)} log lines{where}:\n" + "\n".join(lines))
+        return "".join(parts)
     lines = shaped.get("log_lines") or []
     if lines:
         where = f" ({shaped.get('log_group')} {shaped.get('log_stream')})" if shaped.get("log_stream") else ""
@@ -610,16 +630,66 @@ def failure_message(shaped, children=None):
     return "".join(parts)
 
 
-# ---------------------------------------------------------------------------------------------- following
-class JobFollower:
-    """Follows one job until it ends: DescribeJobs with backoff, its log lines read forward.
+def attempt_outcome(attempt):
+    """``exit code 1 (reason); status reason`` of one shaped attempt."""
+    parts = []
+    if attempt.get("exit_code") is not None:
+        parts.append(f"exit code {attempt['exit_code']}")
+    if attempt.get("reason"):
+        parts.append(attempt["reason"])
+    if attempt.get("status_reason") and attempt.get("status_reason") != attempt.get("reason"):
+        parts.append(attempt["status_reason"])
+    return "; ".join(parts) or "no exit code"
 
-    ``on_event(kind, data)`` reports progress as it happens: ``status`` ({job, previous, status}),
-    ``attempt`` ({job, attempt, log_stream}), ``array`` ({job, summary}), ``log`` ({line, stream}) and
-    ``end`` ({job}). The poll delay starts at ``poll_interval``, grows by half each quiet poll up to
-    ``max_poll_interval`` and drops back to ``poll_interval`` whenever something changed. An array
-    job is followed through its parent's ``arrayProperties.statusSummary``: one DescribeJobs per poll
-    whatever its size.
+
+# ---------------------------------------------------------------------------------------------- following
+# The order of a job's statuses (AWS Batch "Job states"). Jobs without dependencies skip PENDING; an attempt that
+# fails and is retried goes back to RUNNABLE.
+STATUS_ORDER = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING")
+
+
+def attempts_allowed(job):
+    """How many attempts the job may make (its retry strategy), at least 1."""
+    return (job.get("retryStrategy") or {}).get("attempts") or 1
+
+
+def is_array_parent(job):
+    array = job.get("arrayProperties") or {}
+    return bool(array.get("size")) and array.get("index") is None
+
+
+def waits_for_capacity(job):
+    """RUNNABLE, or an array parent whose children are RUNNABLE and none runs."""
+    if job.get("status") == "RUNNABLE":
+        return True
+    summary = (job.get("arrayProperties") or {}).get("statusSummary") or {}
+    return bool(summary.get("RUNNABLE")) and not (summary.get("STARTING") or summary.get("RUNNING"))
+
+
+class JobFollower:
+    """Follows one job until it ends: DescribeJobs with backoff, each attempt's log lines read forward.
+
+    ``on_event(kind, data)`` reports progress in the order it happened, whatever each poll happened to see:
+
+    - ``status`` ({job, previous, status, attempt}): one per transition, in order. A status a poll missed but the
+      job must have passed is reported too: RUNNABLE and STARTING before an attempt, RUNNING when the attempt ran
+      (it has a start time), RUNNABLE after an attempt that is retried. PENDING only when seen (jobs without
+      dependencies skip it). An array parent's statuses are reported as seen. ``attempt`` is the number of the
+      attempt the job is on, or about to make.
+    - ``attempt`` ({job, attempt, attempts, log_group, log_stream}): an attempt's log stream, before its lines.
+    - ``log`` ({line, stream, attempt}): each line once, after its attempt's ``attempt`` event.
+    - ``attempt_end`` ({job, attempt, attempts, detail}): an attempt ended (``detail``: its entry in ``attempts``),
+      after its lines and before the status that follows it.
+    - ``array`` ({job, summary}): an array job's children per status, when it changes.
+    - ``diagnosis`` ({job, findings, waited}): why the job is still RUNNABLE, once per stretch in RUNNABLE, when it
+      has lasted ``diagnose_after`` seconds (0: never); ``diagnose(job)`` returns the findings and must not raise.
+      A wait that times out while the job is RUNNABLE diagnoses it too, and says why in its message.
+    - ``end`` ({job}).
+
+    The poll delay starts at ``poll_interval``, grows by half each quiet poll up to ``max_poll_interval`` and drops
+    back to ``poll_interval`` whenever something changed. An array job is followed through its parent's
+    ``arrayProperties.statusSummary``: one DescribeJobs per poll whatever its size. ``known_status`` is the status
+    the caller already reported (SUBMITTED right after a submit); None for a job followed later.
     """
 
     def __init__(
@@ -633,67 +703,149 @@ class JobFollower:
         warn=None,
         sleep=time.sleep,
         clock=time.monotonic,
+        known_status=None,
+        diagnose=None,
+        diagnose_after=60,
+        wall=time.time,
     ):
         self.batch = batch
         self.logs = LogReader(logs, warn=warn)
-        self.lines = collections.deque(maxlen=max(log_lines or 0, 0))
+        self.log_lines = max(log_lines or 0, 0)
         self.on_event = on_event
         self.poll_interval = max(float(poll_interval), 0.01)
         self.max_poll_interval = max(float(max_poll_interval), self.poll_interval)
         self.sleep = sleep
         self.clock = clock
+        self.wall = wall
+        self.diagnose = diagnose
+        self.diagnose_after = float(diagnose_after or 0)
+        self.diagnosis = None
         self.job = None
         self.polls = 0
-        self._status = None
-        self._streams = []
+        self.attempt_lines = {}  # attempt number -> its last log_lines lines
+        self._status = known_status
+        self._streams = {}  # attempt number -> log stream
+        self._ended = 0  # attempts whose end was reported
         self._summary = None
+        self._runnable_since = None
+        self._diagnosed = False
 
     def _emit(self, kind, **data):
         if self.on_event is not None:
             self.on_event(kind, data)
 
+    # --- the timeline -------------------------------------------------------------------------------
+    def _status_to(self, job, target, infer=True):
+        """Report the transitions from the last reported status to ``target``; False when already there."""
+        if self._status == target:
+            return False
+        path = [target]
+        if infer and self._status in STATUS_ORDER and target in STATUS_ORDER:
+            here, there = STATUS_ORDER.index(self._status), STATUS_ORDER.index(target)
+            if there > here:
+                path = [s for s in STATUS_ORDER[here + 1 : there + 1] if s != "PENDING" or s == target]
+        for status in path:
+            self._emit("status", job=job, previous=self._status, status=status, attempt=self._ended + 1)
+            self._status = status
+        return True
+
+    def _announce(self, job, number, group, stream):
+        if stream and number not in self._streams:
+            self._streams[number] = stream
+            self._emit(
+                "attempt", job=job, attempt=number, attempts=attempts_allowed(job), log_group=group, log_stream=stream
+            )
+
+    def _read(self, number, group, stream, final=False):
+        """New lines of attempt ``number``, emitted one by one. CloudWatch may show a short job's lines a moment
+        after it ended, so the last attempt of an ended job that showed no line yet gets one more read."""
+        lines = self.logs.read(group, stream)
+        if final and not lines and not self.attempt_lines.get(number) and stream and not self.logs.disabled:
+            self.sleep(min(self.poll_interval, 2.0))
+            lines = self.logs.read(group, stream)
+        kept = self.attempt_lines.setdefault(number, collections.deque(maxlen=self.log_lines))
+        for line in lines:
+            kept.append(line)
+            self._emit("log", line=line, stream=stream, attempt=number)
+        return len(lines)
+
     def _observe(self, job):
-        changed = False
-        if job.get("status") != self._status:
-            self._emit("status", job=job, previous=self._status, status=job.get("status"))
-            self._status = job.get("status")
-            changed = True
+        """Report what happened since the last poll, in order: ended attempts (each with its transitions, its log
+        lines and its end), then the current status and the current attempt's new lines. True when anything did."""
+        status = job.get("status")
+        terminal = status in TERMINAL_STATUSES
+        attempts = job.get("attempts") or []
+        container = job.get("container") or {}
+        if terminal and not attempts and container.get("logStreamName"):
+            # Ended with a container but no attempt listed: that container was its one attempt.
+            attempts = [{"container": container, "startedAt": job.get("startedAt"), "stoppedAt": job.get("stoppedAt")}]
+        infer = not is_array_parent(job)
+        group = log_group_of(job)
+        activity = False
+        for number in range(self._ended + 1, len(attempts) + 1):
+            attempt = attempts[number - 1]
+            last = number == len(attempts)
+            if attempt.get("startedAt") or self._status == "RUNNING":
+                self._status_to(job, "RUNNING", infer)
+            elif self._status != "STARTING":
+                self._status_to(job, "STARTING", infer)  # it never ran (the container could not start)
+            stream = (attempt.get("container") or {}).get("logStreamName")
+            self._announce(job, number, group, stream)
+            if stream:
+                self._read(number, group, stream, final=terminal and last)
+            self._ended = number
+            self._emit("attempt_end", job=job, attempt=number, attempts=attempts_allowed(job), detail=attempt)
+            if not (terminal and last):
+                self._status_to(job, "RUNNABLE", infer)
+            activity = True
+        if terminal:
+            activity = self._status_to(job, status, infer=False) or activity
+        elif status:
+            activity = self._status_to(job, status, infer) or activity
+            if status in ("STARTING", "RUNNING"):
+                number = self._ended + 1
+                stream = (job.get("container") or {}).get("logStreamName")
+                if stream and stream not in self._streams.values():
+                    self._announce(job, number, group, stream)
+                if number in self._streams:
+                    activity = self._read(number, group, self._streams[number]) > 0 or activity
         summary = (job.get("arrayProperties") or {}).get("statusSummary")
         if summary and summary != self._summary:
             self._summary = dict(summary)
             self._emit("array", job=job, summary=self._summary)
-            changed = True
-        return changed
+            activity = True
+        return activity
 
-    def _read_logs(self, job):
-        """New lines of every log stream the job has had (attempts in order), emitted one by one."""
-        group = log_group_of(job)
-        streams = [(a.get("container") or {}).get("logStreamName") for a in job.get("attempts") or []]
-        current = (job.get("container") or {}).get("logStreamName")
-        streams = [s for s in [*streams, current] if s]
-        count = 0
-        for stream in dict.fromkeys(streams):
-            if stream not in self._streams:
-                self._streams.append(stream)
-                self._emit("attempt", job=job, attempt=len(self._streams), log_stream=stream, log_group=group)
-            for line in self.logs.read(group, stream):
-                self.lines.append(line)
-                self._emit("log", line=line, stream=stream)
-                count += 1
-        return count
+    # --- stuck in RUNNABLE ---------------------------------------------------------------------------
+    def _watch_runnable(self, job, now):
+        if not waits_for_capacity(job):
+            self._runnable_since = None
+            self._diagnosed = False
+            return
+        if self._runnable_since is None:
+            self._runnable_since = now
+            if self.polls == 1 and not job.get("attempts") and job.get("createdAt"):
+                # Followed later: it has waited about since it was created (less any time in PENDING).
+                self._runnable_since = now - max(self.wall() - job["createdAt"] / 1000.0, 0.0)
+        if self.diagnose_after and now - self._runnable_since >= self.diagnose_after:
+            self._explain(job, now)
 
-    def _final_logs(self, job):
-        """Drain the logs once more. CloudWatch may show a short job's lines a moment after it ended, so a job
-        that has a log stream but showed no line yet gets one more read after a short pause."""
-        read = self._read_logs(job)
-        if not read and not self.lines and log_stream_of(job) and not self.logs.disabled:
-            self.sleep(min(self.poll_interval, 2.0))
-            self._read_logs(job)
+    def _explain(self, job, now):
+        """Diagnose once per stretch in RUNNABLE: the read-only look-ups happen here and nowhere else."""
+        if self._diagnosed or self.diagnose is None or not self.diagnose_after:
+            return
+        self._diagnosed = True
+        waited = now - (self._runnable_since if self._runnable_since is not None else now)
+        findings = self.diagnose(job) or []
+        self.diagnosis = {"waited_seconds": round(waited, 1), "findings": findings}
+        self._emit("diagnosis", job=job, findings=findings, waited=waited)
 
+    # --- the loop ----------------------------------------------------------------------------------
     def follow(self, job_id, timeout=3600, description=None):
         """Poll until the job is SUCCEEDED or FAILED; returns its last DescribeJobs entry.
 
-        Raises BatchWaitTimeout (``self.job`` keeps the last state) or BatchError when the job vanishes.
+        Raises BatchWaitTimeout (``self.job`` keeps the last state; for a job still RUNNABLE the message says why
+        it does not start, when ``diagnose`` is set) or BatchError when the job vanishes.
         """
         deadline = self.clock() + timeout
         delay = self.poll_interval
@@ -704,22 +856,43 @@ class JobFollower:
                 raise BatchError(message=f"Job {job_id} not found while waiting for it")
             self.job = job
             activity = self._observe(job)
-            activity = self._read_logs(job) > 0 or activity
             if job.get("status") in TERMINAL_STATUSES:
-                self._final_logs(job)
                 self._emit("end", job=job)
                 return job
-            remaining = deadline - self.clock()
+            now = self.clock()
+            self._watch_runnable(job, now)
+            remaining = deadline - now
             if remaining <= 0:
                 what = description or f"job {job.get('jobName')} ({job_id})"
-                raise BatchWaitTimeout(
-                    message=f"Timed out after {timeout}s waiting for {what} to end; last status: {job.get('status')}"
-                )
+                message = f"Timed out after {timeout}s waiting for {what} to end; last status: {job.get('status')}"
+                if waits_for_capacity(job):
+                    self._explain(job, now)
+                    if self.diagnosis is not None:
+                        message += f". Why it does not start: {diagnosis_summary(self.diagnosis['findings'])}"
+                raise BatchWaitTimeout(message=message)
             delay = self.poll_interval if activity else min(delay * 1.5, self.max_poll_interval)
             self.sleep(min(delay, remaining))
 
+    def snapshot(self, job):
+        """Report a DescribeJobs entry once, without waiting: its history so far and its log lines."""
+        self.job = job
+        self.polls += 1
+        self._observe(job)
+        if job.get("status") in TERMINAL_STATUSES:
+            self._emit("end", job=job)
+        return job
+
     def result(self):
-        return shape_job(self.job, self.lines) if self.job is not None else None
+        """The job as the modules return it: ``log_lines`` of the attempt whose stream is ``log_stream``, and each
+        ended attempt with its own ``log_lines`` in ``attempt_details``."""
+        if self.job is None:
+            return None
+        stream = log_stream_of(self.job)
+        current = next((n for n, s in self._streams.items() if s == stream), None)
+        shaped = shape_job(self.job, list(self.attempt_lines.get(current) or []), attempt_lines=self.attempt_lines)
+        if self.diagnosis is not None:
+            shaped["diagnosis"] = self.diagnosis
+        return shaped
 
 
 def failed_children(client, job, logs=None, log_lines=0, limit=5):

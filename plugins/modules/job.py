@@ -12,8 +12,11 @@ description:
   - Submits a job to an AWS Batch job queue. The job definition is given by name (the latest
     C(ACTIVE) revision is used, so nobody has to bump a revision number), as C(name:revision) or as an ARN.
   - With O(wait=true) (the default) the task follows the job until it ends. Status changes and the job's
-    new log lines are printed B(while the task runs), and the task fails when the job fails, with the
-    status reason, the exit code and the last log lines in its message.
+    new log lines are printed B(while the task runs), in the order they happened, each transition once
+    (a status no poll saw but the job must have passed, such as C(RUNNING) of an attempt that ran between two
+    polls, is printed too), and each attempt's log lines after that attempt's start and before its end.
+    The task fails when the job fails, with the status reason, the exit code and the last log lines in its
+    message, attempt by attempt when the job was retried.
   - Waiting happens B(on the controller). The action plugin of this module submits the job through the
     module, then polls AWS Batch (C(DescribeJobs)) and CloudWatch Logs (C(GetLogEvents)) itself with
     boto3, using the same connection options as the task (O(region), O(endpoint_url), O(profile),
@@ -23,6 +26,9 @@ description:
   - B(Submitting a job is not idempotent.) Every run with O(state=present) submits a new job and reports
     C(changed). O(skip_if_active=true) is the idempotency aid, it submits nothing while a job of the same
     name is queued or running in the queue.
+  - With O(state=present) and O(job_id), submits nothing. The task shows that job (a past or a running one),
+    its attempts with their exit codes, reasons and log lines, and follows it live while it runs, like a job
+    it submitted. C(changed) is then false.
   - With O(state=absent), cancels a queued job or terminates a starting or running one.
   - In check mode nothing is submitted, cancelled or terminated. The job definition and the queue are still
     resolved, so the result shows what would be submitted, including the job definition ARN.
@@ -31,7 +37,7 @@ author:
 options:
   state:
     description:
-      - V(present) submits a job.
+      - V(present) submits a job, or with O(job_id) follows an existing one.
       - V(absent) cancels (C(SUBMITTED), C(PENDING), C(RUNNABLE)) or terminates (C(STARTING), C(RUNNING))
         the job O(job_id), or every active job named O(name) in O(job_queue). Jobs that already ended are
         left alone, and C(changed) is then false.
@@ -41,19 +47,19 @@ options:
   name:
     description:
       - Name of the job. 1-128 letters, digits, hyphens and underscores, starting with a letter or digit.
-      - Required with O(state=present), and with O(state=absent) when no O(job_id) is given.
+      - Required unless O(job_id) is given.
     type: str
     aliases: [job_name]
   job_queue:
     description:
-      - Name or ARN of the job queue. Required with O(state=present).
+      - Name or ARN of the job queue. Required with O(state=present) unless O(job_id) is given.
     type: str
     aliases: [queue]
   job_definition:
     description:
       - The job definition. A name alone uses its latest C(ACTIVE) revision. C(name:revision) and ARNs with
         or without a revision are also accepted. An C(INACTIVE) revision is refused before submitting.
-      - Required with O(state=present).
+      - Required with O(state=present) unless O(job_id) is given.
     type: str
   parameters:
     description:
@@ -184,9 +190,25 @@ options:
       - Longest delay between two polls, in seconds.
     type: float
     default: 15.0
+  diagnose_after:
+    description:
+      - Seconds a followed job may stay C(RUNNABLE) before the task finds out why, and says it once (live, and in
+        RV(job.diagnosis)). A wait that ends with O(wait_timeout) while the job is C(RUNNABLE) finds out too and
+        puts the reason in its failure message. V(0) never looks.
+      - The reasons looked for are the job queue being C(DISABLED) or C(INVALID); no compute environment of the
+        queue being C(ENABLED) and C(VALID); the job's platform (EC2 or Fargate) matching none of them; its vCPUs
+        or memory exceeding what any of them can give (C(maxvCpus), the largest instance type, Fargate's
+        vCPU/memory pairs); their C(maxvCpus) taken by the C(RUNNING) and C(STARTING) jobs of the queues that share
+        them; and the C(statusReason) AWS Batch put on the job.
+      - Only read calls, made once the threshold passed, in batches. C(DescribeJobQueues) once,
+        C(DescribeComputeEnvironments) once for the queue's environments and, when nothing in the set-up explains
+        the wait, C(ListJobs) and C(DescribeJobs) (100 per call) for the jobs that take the capacity.
+    type: int
+    default: 60
   log_lines:
     description:
-      - Number of the job's last log lines to return (and to show in the failure message). V(0) reads no logs.
+      - Number of log lines to return, and to show in the failure message, for each attempt (the last ones of
+        each attempt's own log stream). V(0) reads no logs.
     type: int
     default: 20
   live_output:
@@ -204,7 +226,9 @@ options:
     default: true
   job_id:
     description:
-      - ID of the job to cancel or terminate with O(state=absent).
+      - With O(state=present), the job to show and follow instead of submitting one (an array job's children
+        are summarised; a child is C(<array job id>:<index>)). O(name) and O(job_definition) must then be left out.
+      - With O(state=absent), the job to cancel or terminate.
     type: str
   reason:
     description:
@@ -279,6 +303,12 @@ EXAMPLES = r"""
     msg: "{{ flaky.job.status }} exit code {{ flaky.job.exit_code }}: {{ flaky.job.log_lines | join('\n') }}"
   when: flaky.job.status == 'FAILED'
 
+- name: Show a job submitted earlier (status, attempts, logs) and follow it while it runs
+  ondemand.batch.job:
+    job_id: "{{ backfill.job.job_id }}"
+    fail_on_job_failure: false
+  register: backfill_outcome
+
 - name: Cancel or terminate a job
   ondemand.batch.job:
     state: absent
@@ -294,7 +324,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 submitted:
-  description: Whether a job was submitted (or would be, in check mode).
+  description: Whether a job was submitted (or would be, in check mode); false with O(job_id).
   returned: state=present
   type: bool
   sample: true
@@ -360,7 +390,9 @@ job:
       type: int
     attempt_details:
       description:
-        - Each attempt with C(started_at), C(stopped_at), C(exit_code), C(reason), C(status_reason) and C(log_stream).
+        - Each ended attempt with its number (C(attempt), from 1), C(started_at), C(stopped_at), C(exit_code),
+          C(reason), C(status_reason), its own C(log_stream) and, when the task waited, its own C(log_lines)
+          (the last O(log_lines) lines of that stream).
       type: list
       elements: dict
     created_at:
@@ -380,10 +412,12 @@ job:
       type: str
       sample: /aws/batch/job
     log_stream:
-      description: CloudWatch Logs stream of the job's (last attempt's) output.
+      description: CloudWatch Logs stream of the job's latest attempt.
       type: str
     log_lines:
-      description: The last O(log_lines) lines of the job's output.
+      description:
+        - The last O(log_lines) lines of RV(job.log_stream), the latest attempt's output. Earlier attempts'
+          lines are in RV(job.attempt_details).
       type: list
       elements: str
       returned: when the task waited for the job
@@ -426,6 +460,26 @@ job:
     is_terminated:
       description: Whether the job was terminated.
       type: bool
+    diagnosis:
+      description:
+        - Why the job stayed C(RUNNABLE), found out after O(diagnose_after) seconds (or when O(wait_timeout) ended).
+        - An empty C(findings) list means nothing in the queue or its compute environments prevents the job from
+          running (it waits for capacity, or for jobs ahead of it).
+      type: dict
+      returned: when the task waited and the job was RUNNABLE that long
+      contains:
+        waited_seconds:
+          description: Seconds the job had been RUNNABLE when it was diagnosed.
+          type: float
+        findings:
+          description:
+            - Each reason found, with C(reason) (a code such as V(QUEUE_DISABLED), V(NO_USABLE_ENVIRONMENT),
+              V(PLATFORM_MISMATCH), V(TOO_MANY_VCPUS), V(TOO_MUCH_MEMORY), V(FARGATE_SIZE), V(CAPACITY_IN_USE),
+              V(STATUS_REASON)) and C(message), a sentence.
+          type: list
+          elements: dict
+          sample: [{"reason": "TOO_MANY_VCPUS", "message": "the job needs 64 vCPUs, more than any compute environment
+                    of dev-carbon-jq can give: dev-carbon-ce has maxvCpus 8"}]
     stop_action:
       description: With O(state=absent), V(cancelled) or V(terminated), or null when the job had already ended.
       type: str
@@ -438,7 +492,11 @@ jobs:
 """
 
 from ansible_collections.ondemand.batch.plugins.module_utils.common import BatchModule  # noqa: E402
-from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchWaitTimeout  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.module_utils.errors import (  # noqa: E402
+    BatchError,
+    BatchValidationError,
+    BatchWaitTimeout,
+)
 from ansible_collections.ondemand.batch.plugins.module_utils.job import (  # noqa: E402
     JobFollower,
     build_submit_request,
@@ -458,6 +516,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.job import (  # noq
     validate_submit,
     wait_for_jobs,
 )
+from ansible_collections.ondemand.batch.plugins.module_utils.job_diagnosis import safe_explain  # noqa: E402
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import validate_range  # noqa: E402
 
 
@@ -503,6 +562,7 @@ def argument_spec():
         "log_lines": {"type": "int", "default": 20},
         "live_output": {"type": "bool", "default": True},
         "fail_on_job_failure": {"type": "bool", "default": True},
+        "diagnose_after": {"type": "int", "default": 60},
         "job_id": {"type": "str"},
         "reason": {"type": "str", "default": "Stopped by ondemand.batch.job"},
     }
@@ -510,6 +570,7 @@ def argument_spec():
 
 def validate_common(params):
     validate_range("wait_timeout", params.get("wait_timeout"), minimum=1)
+    validate_range("diagnose_after", params.get("diagnose_after"), minimum=0)
     validate_range("log_lines", params.get("log_lines"), minimum=0, maximum=10000)
     validate_range("poll_interval", params.get("poll_interval"), minimum=0.01)
     validate_range("max_poll_interval", params.get("max_poll_interval"), minimum=0.01)
@@ -568,6 +629,8 @@ def ensure_submitted(batch, params, check_mode, logs=None, warn=None):
         poll_interval=params["poll_interval"],
         max_poll_interval=params["max_poll_interval"],
         warn=warn,
+        diagnose=lambda job: safe_explain(batch, job, warn),
+        diagnose_after=params["diagnose_after"],
     )
     try:
         follower.follow(response["jobId"], timeout=params["wait_timeout"])
@@ -583,6 +646,46 @@ def ensure_submitted(batch, params, check_mode, logs=None, warn=None):
         if params.get("fail_on_job_failure"):
             result["failure"] = failure_message(result["job"], children)
     return True, result
+
+
+def ensure_followed(batch, params, check_mode, logs=None, warn=None):
+    """Show the job ``job_id`` and, with ``wait`` (not in check mode), follow it until it ends.
+
+    Returns ``(False, result)``; a failed job or a timed-out wait is reported through ``result["failure"]``.
+    """
+    job = describe_job(batch, params["job_id"])
+    if job is None:
+        raise BatchValidationError(
+            "job_id", f"no job {params['job_id']} (AWS Batch forgets ended jobs after a while; check the region)"
+        )
+    follower = JobFollower(
+        batch,
+        logs,
+        log_lines=params["log_lines"],
+        poll_interval=params["poll_interval"],
+        max_poll_interval=params["max_poll_interval"],
+        warn=warn,
+        diagnose=lambda job: safe_explain(batch, job, warn),
+        diagnose_after=params["diagnose_after"],
+    )
+    result = {"submitted": False}
+    try:
+        if params.get("wait") and not check_mode:
+            follower.follow(job["jobId"], timeout=params["wait_timeout"])
+        else:
+            follower.snapshot(job)
+    except BatchWaitTimeout as e:
+        result["job"] = follower.result()
+        result["failure"] = e.message
+        return False, result
+    result["job"] = follower.result()
+    if result["job"]["status"] == "FAILED":
+        children = failed_children(batch, follower.job, logs, params["log_lines"])
+        if children:
+            result["job"]["failed_children"] = children
+        if params.get("fail_on_job_failure"):
+            result["failure"] = failure_message(result["job"], children)
+    return False, result
 
 
 def ensure_stopped(batch, params, check_mode):
@@ -626,20 +729,31 @@ def main():
     module = BatchModule(
         argument_spec=argument_spec(),
         supports_check_mode=True,
-        required_if=[("state", "present", ["name", "job_queue", "job_definition"])],
-        mutually_exclusive=[("job_id", "name")],
+        mutually_exclusive=[("job_id", "name"), ("job_id", "job_definition")],
     )
     params = module.params
+    following = params["state"] == "present" and bool(params.get("job_id"))
     try:
         validate_common(params)
-        if params["state"] == "present":
+        if following:
+            pass
+        elif params["state"] == "present":
+            missing = [k for k in ("name", "job_queue", "job_definition") if not params.get(k)]
+            if missing:
+                module.fail_json(
+                    msg=f"state is present but all of the following are missing: {', '.join(missing)} "
+                    "(or give job_id to follow a job submitted earlier)"
+                )
             validate_submit(params)
         elif not params.get("job_id"):
             if not (params.get("name") and params.get("job_queue")):
                 module.fail_json(msg="state=absent needs job_id, or name and job_queue")
             validate_job_name("name", params["name"])
         batch = module.batch_client()
-        if params["state"] == "present":
+        if following:
+            logs = module.retrying_client("logs") if params["log_lines"] else None
+            changed, result = ensure_followed(batch, params, module.check_mode, logs=logs, warn=module.warn)
+        elif params["state"] == "present":
             logs = module.retrying_client("logs") if params["wait"] and params["log_lines"] else None
             changed, result = ensure_submitted(batch, params, module.check_mode, logs=logs, warn=module.warn)
         else:

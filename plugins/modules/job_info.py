@@ -183,7 +183,7 @@ jobs:
       description: Number of attempts made.
       type: int
     attempt_details:
-      description: Each attempt with its times, exit code, reasons and log stream.
+      description: Each ended attempt with its number (C(attempt), from 1), times, exit code, reasons and log stream.
       type: list
       elements: dict
     created_at:

@@ -257,7 +257,11 @@ def test_retry_with_evaluate_on_exit(fast, playbook, tmp_path):
     assert retried["status"] == "SUCCEEDED"
     assert retried["attempts"] == 2
     assert [a["exit_code"] for a in retried["attempt_details"]] == [1, 0]
-    assert retried["log_lines"] == ["attempt 1", "attempt 2"]  # both attempts' streams were read
+    # Each attempt with its own stream and its own lines; log_lines are the last attempt's (its log_stream).
+    assert [a["log_lines"] for a in retried["attempt_details"]] == [["attempt 1"], ["attempt 2"]]
+    assert len({a["log_stream"] for a in retried["attempt_details"]}) == 2
+    assert retried["log_lines"] == ["attempt 2"]
+    assert retried["log_stream"] == retried["attempt_details"][1]["log_stream"]
     fatal = result.task("Not retried on exit code 3")["job"]
     assert fatal["status"] == "FAILED"
     assert fatal["attempts"] == 1

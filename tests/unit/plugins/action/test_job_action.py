@@ -50,8 +50,8 @@ def submitted():
     return {"changed": True, "submitted": True, "job": {"job_id": "0123456789abcdef", "job_name": "nightly"}}
 
 
-def run(states, log_pages, **settings):
-    batch = FakeClient(describe_jobs=[{"jobs": [s]} for s in states])
+def run(states, log_pages, known_status="SUBMITTED", batch_answers=None, **settings):
+    batch = FakeClient(describe_jobs=[{"jobs": [s]} for s in states], **(batch_answers or {}))
     logs = FakeClient(get_log_events=log_pages)
     shown, warnings = [], []
     printer = action.ProgressPrinter(
@@ -59,7 +59,9 @@ def run(states, log_pages, **settings):
     )
     options = action.follow_settings(dict({"poll_interval": 0.5}, **settings))
     clock = Clock()
-    result = action.follow_and_report(submitted(), batch, logs, options, printer, warnings.append, clock.sleep, clock)
+    result = action.follow_and_report(
+        submitted(), batch, logs, options, printer, warnings.append, clock.sleep, clock, known_status=known_status
+    )
     return result, shown, warnings
 
 
@@ -83,12 +85,55 @@ def test_success_prints_progress_and_log_lines_live_and_returns_them():
     assert result["job"]["status"] == "SUCCEEDED"
     assert result["job"]["log_lines"] == ["hello from the job"]
     assert shown == [
-        "[localhost] job nightly (01234567): RUNNABLE",
-        "[localhost] job nightly (01234567): RUNNABLE -> RUNNING",
+        "[localhost] job nightly (01234567): SUBMITTED -> RUNNABLE",
+        "[localhost] job nightly (01234567): RUNNABLE -> STARTING",
+        "[localhost] job nightly (01234567): STARTING -> RUNNING",
         "[localhost] job nightly (01234567): attempt 1 logs in /aws/batch/job dev-jd/default/abc",
         "[localhost]   | hello from the job",
         "[localhost] job nightly (01234567): SUCCEEDED (exit code 0; ran 2.5s)",
     ]
+
+
+def test_a_retried_job_prints_each_attempt_in_order_and_fails_with_each_attempts_lines():
+    def attempt(number):
+        container = {"exitCode": 2, "logStreamName": f"dev-jd/default/a{number}"}
+        return {"container": container, "startedAt": number * 1000, "stoppedAt": number * 1000 + 500}
+
+    retried = {"retryStrategy": {"attempts": 2}, "statusReason": "Essential container in task exited"}
+    pages = {"dev-jd/default/a1": ["first try"], "dev-jd/default/a2": ["second try"]}
+
+    def get_log_events(logGroupName, logStreamName, startFromHead, nextToken=None):  # noqa: N803 - AWS names
+        if nextToken:
+            return {"events": [], "nextForwardToken": nextToken}
+        return {"events": [{"message": m} for m in pages[logStreamName]], "nextForwardToken": "t"}
+
+    result, shown, _warnings = run(
+        [
+            detail("PENDING"),
+            detail("FAILED", attempts=[attempt(1), attempt(2)], container=attempt(2)["container"], **retried),
+        ],
+        get_log_events,
+    )
+    prefix = "[localhost] job nightly (01234567): "
+    assert shown == [
+        prefix + "SUBMITTED -> PENDING",
+        prefix + "PENDING -> RUNNABLE",
+        prefix + "RUNNABLE -> STARTING",
+        prefix + "STARTING -> RUNNING",
+        prefix + "attempt 1 of 2 logs in /aws/batch/job dev-jd/default/a1",
+        "[localhost]   | first try",
+        prefix + "attempt 1 of 2 ended: exit code 2",
+        prefix + "RUNNING -> RUNNABLE (retried: attempt 2 of 2)",
+        prefix + "RUNNABLE -> STARTING",
+        prefix + "STARTING -> RUNNING",
+        prefix + "attempt 2 of 2 logs in /aws/batch/job dev-jd/default/a2",
+        "[localhost]   | second try",
+        prefix + "FAILED (exit code 2; 2 attempts; Essential container in task exited)",
+    ]
+    assert result["failed"] is True
+    assert "\nAttempt 1: exit code 2. Last 1 log lines (/aws/batch/job dev-jd/default/a1):\nfirst try" in result["msg"]
+    assert result["msg"].endswith("(/aws/batch/job dev-jd/default/a2):\nsecond try")
+    assert result["job"]["log_lines"] == ["second try"]
 
 
 def test_failure_fails_the_task_with_exit_code_and_log_tail():
@@ -114,12 +159,54 @@ def test_failure_is_returned_not_raised_with_fail_on_job_failure_false():
     assert result["job"]["exit_code"] == 3
 
 
+QUEUE = "arn:aws:batch:eu-west-1:123456789012:job-queue/dev-jq"
+CE = "arn:aws:batch:eu-west-1:123456789012:compute-environment/dev-ce"
+
+
 def test_timeout_fails_and_says_the_job_keeps_running():
-    result, _shown, _warnings = run([detail("RUNNABLE")], [{"events": []}], wait_timeout=5)
+    result, _shown, warnings = run([detail("RUNNABLE")], [{"events": []}], wait_timeout=5)
     assert result["failed"] is True
     assert "Timed out after 5s" in result["msg"]
     assert "keeps running" in result["msg"]
     assert result["job"]["status"] == "RUNNABLE"
+    assert "the look-ups that would explain it failed" in result["msg"]  # this fake client answers nothing else
+    assert len(warnings) == 1
+
+
+def test_a_job_stuck_in_runnable_is_explained_live_once_then_in_the_timeout_message():
+    queue = {
+        "jobQueueName": "dev-jq",
+        "jobQueueArn": QUEUE,
+        "state": "DISABLED",
+        "status": "VALID",
+        "computeEnvironmentOrder": [{"order": 1, "computeEnvironment": CE}],
+    }
+    environment = {
+        "computeEnvironmentName": "dev-ce",
+        "computeEnvironmentArn": CE,
+        "state": "ENABLED",
+        "status": "VALID",
+        "type": "MANAGED",
+        "computeResources": {"type": "EC2", "maxvCpus": 8},
+    }
+    answers = {
+        "describe_job_queues": {"jobQueues": [queue]},
+        "describe_compute_environments": {"computeEnvironments": [environment]},
+    }
+    result, shown, _warnings = run(
+        [detail("RUNNABLE", jobQueue=QUEUE)],
+        [{"events": []}],
+        batch_answers=answers,
+        wait_timeout=30,
+        diagnose_after=10,
+    )
+    said = [line for line in shown if "still RUNNABLE" in line]
+    assert said == [
+        "[localhost] job nightly (01234567): still RUNNABLE after 10s: the job queue dev-jq is DISABLED: AWS Batch "
+        "does not schedule its jobs until it is ENABLED again"
+    ]
+    assert "Why it does not start: the job queue dev-jq is DISABLED" in result["msg"]
+    assert result["job"]["diagnosis"]["findings"][0]["reason"] == "QUEUE_DISABLED"
 
 
 def test_no_log_hides_log_lines_from_the_terminal():
@@ -189,3 +276,53 @@ def test_clients_use_the_task_environment_endpoint(monkeypatch):
 def test_profile_and_keys_together_are_refused_like_amazon_aws():
     with pytest.raises(Exception, match="profile and access tokens"):
         action.make_clients({"region": "eu-west-1", "profile": "p", "access_key": "a"}, {})
+
+
+def test_a_job_followed_later_is_told_from_what_aws_still_knows():
+    ended = {"container": dict(STREAM, exitCode=0), "startedAt": 1000, "stoppedAt": 2000}
+    result, shown, _warnings = run(
+        [detail("SUCCEEDED", attempts=[ended], container=ended["container"], startedAt=1000, stoppedAt=2000)],
+        [{"events": [{"message": "done earlier"}], "nextForwardToken": "t"}, {"events": [], "nextForwardToken": "t"}],
+        known_status=None,
+    )
+    assert shown == [
+        "[localhost] job nightly (01234567): RUNNING",
+        "[localhost] job nightly (01234567): attempt 1 logs in /aws/batch/job dev-jd/default/abc",
+        "[localhost]   | done earlier",
+        "[localhost] job nightly (01234567): SUCCEEDED (exit code 0; ran 1.0s)",
+    ]
+    assert result["job"]["attempt_details"][0]["log_lines"] == ["done earlier"]
+
+
+def test_an_array_job_followed_later_shows_its_children_per_status():
+    def parent(status, summary):
+        return detail(status, arrayProperties={"size": 4, "statusSummary": summary})
+
+    result, shown, _warnings = run(
+        [parent("RUNNING", {"RUNNING": 1, "SUCCEEDED": 3}), parent("SUCCEEDED", {"SUCCEEDED": 4})],
+        [{"events": []}],
+        known_status=None,
+    )
+    assert shown == [
+        "[localhost] job nightly (01234567): RUNNING",
+        "[localhost] job nightly (01234567): children RUNNING 1, SUCCEEDED 3",
+        "[localhost] job nightly (01234567): children SUCCEEDED 4",
+        "[localhost] job nightly (01234567): SUCCEEDED",
+    ]
+    assert result["job"]["array_status_summary"] == {"SUCCEEDED": 4}
+
+
+def test_the_line_before_a_job_followed_later_names_it():
+    shown = []
+    printer = action.ProgressPrinter("localhost", lambda text, color=None: shown.append(text))
+    printer.following(
+        {
+            "job_id": "0123456789abcdef",
+            "job_name": "nightly",
+            "job_queue": "arn:aws:batch:r:1:job-queue/dev-jq",
+            "created_at": "2030-01-01T04:00:00.000Z",
+        }
+    )
+    assert shown == [
+        "[localhost] job nightly (01234567): job id 0123456789abcdef in dev-jq, created 2030-01-01T04:00:00.000Z"
+    ]

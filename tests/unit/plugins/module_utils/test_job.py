@@ -450,14 +450,15 @@ def test_follower_reports_status_changes_and_log_lines_as_they_happen():
     kinds = [e for e in events if e[0] in ("status", "log", "end")]
     assert kinds == [
         ("status", "SUBMITTED"),
-        ("status", "RUNNABLE"),
+        ("status", "RUNNABLE"),  # no PENDING: a job without dependencies skips it, and no poll saw it
+        ("status", "STARTING"),  # not seen, but every attempt starts from STARTING
         ("status", "RUNNING"),
         ("log", "hello"),
         ("log", "bye"),
         ("status", "SUCCEEDED"),
         ("end", None),
     ]
-    assert ("attempt", None) in events
+    assert [e[0] for e in events].index("attempt") == [e[0] for e in events].index("log") - 1
     # delays: 1 after each change, growing by half while nothing happens
     assert clock.sleeps == [1, 1, 1, 1.5, 1]
     assert follower.result()["log_lines"] == ["bye"]
@@ -529,7 +530,197 @@ def test_follower_reads_every_attempt_stream():
     clock = Clock()
     follower = jobs.JobFollower(batch, logs, log_lines=10, sleep=clock.sleep, clock=clock)
     follower.follow("job-1")
-    assert follower.result()["log_lines"] == ["attempt one", "attempt two"]
+    result = follower.result()
+    assert [(a["log_stream"], a["log_lines"]) for a in result["attempt_details"]] == [
+        ("s1", ["attempt one"]),
+        ("s2", ["attempt two"]),
+    ]
+    assert (result["log_stream"], result["log_lines"]) == ("s2", ["attempt two"])  # the last attempt's own lines
+
+
+def attempt(number, exit_code=2, reason="Essential container in task exited"):
+    return {
+        "container": {"exitCode": exit_code, "logStreamName": f"s{number}"},
+        "startedAt": 1_700_000_000_000 + number * 10_000,
+        "stoppedAt": 1_700_000_000_000 + number * 10_000 + 500,
+        "statusReason": reason,
+    }
+
+
+def stream_logs(lines):
+    """get_log_events answering each stream's ``lines`` once (then nothing new)."""
+
+    def get_log_events(logGroupName, logStreamName, startFromHead, nextToken=None):  # noqa: N803 - AWS names
+        if nextToken:
+            return {"events": [], "nextForwardToken": nextToken}
+        return {"events": [{"message": m} for m in lines.get(logStreamName, [])], "nextForwardToken": logStreamName}
+
+    return FakeClient(get_log_events=get_log_events)
+
+
+def record(events):
+    def on_event(kind, data):
+        if kind == "status":
+            events.append(f"{data['previous']} -> {data['status']}" if data["previous"] else data["status"])
+        elif kind == "attempt":
+            events.append(f"attempt {data['attempt']} in {data['log_stream']}")
+        elif kind == "log":
+            events.append(f"| {data['line']}")
+        elif kind == "attempt_end":
+            events.append(f"attempt {data['attempt']} ended with {data['detail']['container'].get('exitCode')}")
+        else:
+            events.append(kind)
+
+    return on_event
+
+
+def follow(states, lines, known_status="SUBMITTED", log_lines=10):
+    events = []
+    clock = Clock()
+    follower = jobs.JobFollower(
+        FakeClient(describe_jobs=scripted(states)),
+        stream_logs(lines),
+        log_lines=log_lines,
+        on_event=record(events),
+        sleep=clock.sleep,
+        clock=clock,
+        known_status=known_status,
+    )
+    follower.follow("job-1")
+    return follower, events
+
+
+RETRIED = {"retryStrategy": {"attempts": 3}}
+
+
+def test_three_attempts_seen_in_two_polls_are_told_in_order_each_with_its_own_lines():
+    """The polls see PENDING, then RUNNABLE after attempt 1 has run, then FAILED after attempts 2 and 3."""
+    follower, events = follow(
+        [
+            detail("PENDING", **RETRIED),
+            detail("RUNNABLE", attempts=[attempt(1)], container=attempt(1)["container"], **RETRIED),
+            detail(
+                "FAILED", attempts=[attempt(1), attempt(2), attempt(3)], container=attempt(3)["container"], **RETRIED
+            ),
+        ],
+        {"s1": ["attempt 1 says hi"], "s2": ["attempt 2 says hi"], "s3": ["attempt 3 says hi", "giving up"]},
+    )
+    assert events == [
+        "SUBMITTED -> PENDING",
+        "PENDING -> RUNNABLE",
+        "RUNNABLE -> STARTING",
+        "STARTING -> RUNNING",
+        "attempt 1 in s1",
+        "| attempt 1 says hi",
+        "attempt 1 ended with 2",
+        "RUNNING -> RUNNABLE",
+        "RUNNABLE -> STARTING",
+        "STARTING -> RUNNING",
+        "attempt 2 in s2",
+        "| attempt 2 says hi",
+        "attempt 2 ended with 2",
+        "RUNNING -> RUNNABLE",
+        "RUNNABLE -> STARTING",
+        "STARTING -> RUNNING",
+        "attempt 3 in s3",
+        "| attempt 3 says hi",
+        "| giving up",
+        "attempt 3 ended with 2",
+        "RUNNING -> FAILED",
+        "end",
+    ]
+    result = follower.result()
+    assert [(a["attempt"], a["log_stream"], a["log_lines"]) for a in result["attempt_details"]] == [
+        (1, "s1", ["attempt 1 says hi"]),
+        (2, "s2", ["attempt 2 says hi"]),
+        (3, "s3", ["attempt 3 says hi", "giving up"]),
+    ]
+    assert (result["log_stream"], result["log_lines"]) == ("s3", ["attempt 3 says hi", "giving up"])
+    message = jobs.failure_message(result)
+    assert message.startswith("Job nightly (job-1) FAILED; exit code 2; 3 attempts")
+    first, second, third = message.split("\nAttempt ")[1:]
+    assert first == (
+        "1: exit code 2; Essential container in task exited. Last 1 log lines (/aws/batch/job s1):\nattempt 1 says hi"
+    )
+    assert second.endswith("(/aws/batch/job s2):\nattempt 2 says hi")
+    assert third.endswith("(/aws/batch/job s3):\nattempt 3 says hi\ngiving up")
+
+
+def test_running_is_told_even_when_no_poll_saw_it():
+    _follower, events = follow(
+        [detail("RUNNABLE"), detail("FAILED", attempts=[attempt(1)], container=attempt(1)["container"])],
+        {"s1": ["boom"]},
+    )
+    assert events == [
+        "SUBMITTED -> RUNNABLE",
+        "RUNNABLE -> STARTING",
+        "STARTING -> RUNNING",
+        "attempt 1 in s1",
+        "| boom",
+        "attempt 1 ended with 2",
+        "RUNNING -> FAILED",
+        "end",
+    ]
+
+
+def test_a_job_that_never_ran_is_not_said_to_have_run():
+    """Cancelled while RUNNABLE, or a dependency failed: no attempt, so no STARTING or RUNNING."""
+    _follower, events = follow([detail("RUNNABLE"), detail("FAILED", statusReason="cancelled")], {})
+    assert events == ["SUBMITTED -> RUNNABLE", "RUNNABLE -> FAILED", "end"]
+
+
+def test_an_attempt_that_could_not_start_is_not_said_to_have_run():
+    never_started = {"container": {"reason": "CannotPullContainerError: no such image"}, "statusReason": "x"}
+    _follower, events = follow([detail("FAILED", attempts=[never_started])], {})
+    assert events[:2] == ["SUBMITTED -> RUNNABLE", "RUNNABLE -> STARTING"]
+    assert "STARTING -> FAILED" in events
+
+
+def test_the_current_attempt_is_followed_live_between_ended_ones():
+    _follower, events = follow(
+        [
+            detail("RUNNING", container={"logStreamName": "s1"}, **RETRIED),
+            detail("RUNNING", attempts=[attempt(1)], container={"logStreamName": "s2"}, **RETRIED),
+            detail("SUCCEEDED", attempts=[attempt(1), attempt(2, exit_code=0)], **RETRIED),
+        ],
+        {"s1": ["one"], "s2": ["two"]},
+    )
+    assert events == [
+        "SUBMITTED -> RUNNABLE",
+        "RUNNABLE -> STARTING",
+        "STARTING -> RUNNING",
+        "attempt 1 in s1",
+        "| one",
+        "attempt 1 ended with 2",
+        "RUNNING -> RUNNABLE",
+        "RUNNABLE -> STARTING",
+        "STARTING -> RUNNING",
+        "attempt 2 in s2",
+        "| two",
+        "attempt 2 ended with 0",
+        "RUNNING -> SUCCEEDED",
+        "end",
+    ]
+
+
+def test_a_job_followed_later_starts_from_what_the_first_poll_shows():
+    _follower, events = follow(
+        [detail("SUCCEEDED", attempts=[attempt(1, exit_code=0)])], {"s1": ["done long ago"]}, known_status=None
+    )
+    assert events == [
+        "RUNNING",
+        "attempt 1 in s1",
+        "| done long ago",
+        "attempt 1 ended with 0",
+        "RUNNING -> SUCCEEDED",
+        "end",
+    ]
+
+
+def test_an_array_parent_reports_the_statuses_it_shows():
+    parent = {"arrayProperties": {"size": 2, "statusSummary": {"SUCCEEDED": 2}}}
+    _follower, events = follow([detail("PENDING", **parent), detail("SUCCEEDED", **parent)], {})
+    assert [e for e in events if "->" in e] == ["SUBMITTED -> PENDING", "PENDING -> SUCCEEDED"]
 
 
 def test_follower_fails_when_the_job_vanishes():

@@ -123,6 +123,62 @@ def test_module_side_wait_reports_failure_with_log_tail():
     assert result["job"]["log_lines"] == ["boom"]
 
 
+def follow_params(**changes):
+    return job_params(name=None, job_queue=None, job_definition=None, job_id="old-job", **changes)
+
+
+def ended_job(status="FAILED"):
+    attempts = [
+        {"container": {"exitCode": 1, "logStreamName": f"s{n}"}, "startedAt": n, "stoppedAt": n + 1} for n in (1, 2)
+    ]
+    return {
+        "jobId": "old-job",
+        "jobName": "nightly",
+        "status": status,
+        "attempts": attempts,
+        "container": attempts[-1]["container"],
+    }
+
+
+def per_stream_logs():
+    return FakeClient(
+        get_log_events=lambda **kw: {
+            "events": [] if kw.get("nextToken") else [{"message": f"from {kw['logStreamName']}"}],
+            "nextForwardToken": "t",
+        }
+    )
+
+
+def test_a_job_submitted_earlier_is_shown_with_every_attempt_and_nothing_is_submitted():
+    batch = batch_client(describe_jobs={"jobs": [ended_job()]})
+    changed, result = job_module.ensure_followed(batch, follow_params(), check_mode=False, logs=per_stream_logs())
+    assert changed is False
+    assert result["submitted"] is False
+    assert [a["log_lines"] for a in result["job"]["attempt_details"]] == [["from s1"], ["from s2"]]
+    assert "Attempt 1: exit code 1" in result["failure"]  # fail_on_job_failure, as for a submitted job
+    assert batch.writes() == []
+
+
+def test_a_job_submitted_earlier_is_only_looked_at_in_check_mode_or_without_wait():
+    running = {"jobId": "old-job", "jobName": "nightly", "status": "RUNNING", "container": {"logStreamName": "s1"}}
+    for params, check_mode in ((follow_params(), True), (follow_params(wait=False), False)):
+        batch = batch_client(describe_jobs={"jobs": [running]})
+        changed, result = job_module.ensure_followed(batch, params, check_mode=check_mode, logs=per_stream_logs())
+        assert (changed, result["job"]["status"], result["job"]["log_lines"]) == (False, "RUNNING", ["from s1"])
+        assert [name for name, _kwargs in batch.calls] == ["describe_jobs"]
+
+
+def test_an_unknown_job_id_names_the_parameter():
+    batch = batch_client(describe_jobs={"jobs": []})
+    try:
+        job_module.ensure_followed(batch, follow_params(), check_mode=False)
+    except job_module.BatchValidationError as e:
+        assert e.field == "job_id"
+        assert "no job old-job" in e.message
+    else:
+        raise AssertionError("an unknown job id is refused")
+
+
 def test_stop_by_name_cancels_and_terminates_active_jobs():
     jobs = [
         {"jobId": "a", "jobName": "nightly", "status": "RUNNABLE"},
