@@ -55,6 +55,10 @@ class Planner(IamPart, SecretsPart, BatchPart, EventBridgePart, PlannerBase):
         for key in ("compute_environments", "scheduling_policies", "job_queues", "job_definitions"):
             batch[key] = [_set_only(params) for params in batch[key]]
         eventbridge["schedules"] = [_set_only(params) for params in eventbridge["schedules"]]
+        # Without the read-only AWS step every resource goes to its module (work.prepare narrows this down).
+        iam["run"] = {key: list(iam[key]) for key in ("roles", "instance_profiles", "policies")}
+        secrets["run"] = list(secrets["secrets"])
+        batch["log_group"]["run"] = True
         return {
             "version": 1,
             "state": self.state,

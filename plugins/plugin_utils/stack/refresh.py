@@ -135,6 +135,7 @@ class AwsReader:
 
     # --- the model's resources and the stack's tagged ones -------------------------------------------------
     def role(self, name, with_policies=False):
+        """A role with its tags; with ``with_policies`` also what amazon.aws.iam_role and iam_policy compare."""
         iam = self.client("iam")
         answer = self._missing_or(lambda: iam.get_role(RoleName=name))
         if answer is None:
@@ -142,8 +143,21 @@ class AwsReader:
         role = answer["Role"]
         found = {"arn": role["Arn"], "tags": _tags_dict(role.get("Tags") or [])}
         if with_policies:
-            # Inline policies the model does not have are removed (a role of the stack grants what the model says).
-            found["inline_policies"] = sorted(iam.list_role_policies(RoleName=name).get("PolicyNames", []))
+            attached = iam.list_attached_role_policies(RoleName=name).get("AttachedPolicies", [])
+            inline = sorted(iam.list_role_policies(RoleName=name).get("PolicyNames", []))
+            found.update(
+                path=role.get("Path"),
+                description=role.get("Description"),
+                trust_policy=role.get("AssumeRolePolicyDocument"),
+                max_session_duration=role.get("MaxSessionDuration"),
+                boundary=(role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
+                managed_policies=sorted(p["PolicyArn"] for p in attached),
+                # Inline policies the model does not have are removed (the stack's roles grant what the model says).
+                inline_policies=inline,
+                inline_documents={
+                    policy: iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"] for policy in inline
+                },
+            )
         return found
 
     def instance_profile(self, name):
@@ -152,6 +166,7 @@ class AwsReader:
             return None
         profile = answer["InstanceProfile"]
         return {
+            "path": profile.get("Path"),
             "arn": profile["Arn"],
             "tags": _tags_dict(profile.get("Tags") or []),
             "roles": [r["RoleName"] for r in profile.get("Roles", [])],
@@ -175,6 +190,8 @@ class AwsReader:
             "arn": answer["ARN"],
             "tags": _tags_dict(answer.get("Tags") or []),
             "deleted": bool(answer.get("DeletedDate")),
+            "description": answer.get("Description"),
+            "kms_key_id": answer.get("KmsKeyId"),
         }
 
     def log_group(self, name):
@@ -248,10 +265,27 @@ class AwsReader:
         return {"arn": answer["Arn"], "tags": None}
 
     def topic(self, arn):
-        answer = self._missing_or(lambda: self.client("sns").list_tags_for_resource(ResourceArn=arn))
+        """A topic with what community.aws.sns_topic compares: display name, policy, subscriptions, tags."""
+        sns = self.client("sns")
+        answer = self._missing_or(lambda: sns.list_tags_for_resource(ResourceArn=arn))
         if answer is None:
             return None
-        return {"arn": arn, "tags": _tags_dict(answer.get("Tags", []))}
+        attributes = sns.get_topic_attributes(TopicArn=arn).get("Attributes", {})
+        subscriptions = []
+        token = None
+        while True:
+            page = sns.list_subscriptions_by_topic(TopicArn=arn, **({"NextToken": token} if token else {}))
+            subscriptions += [(s["Protocol"], s["Endpoint"]) for s in page.get("Subscriptions", [])]
+            token = page.get("NextToken")
+            if not token:
+                break
+        return {
+            "arn": arn,
+            "tags": _tags_dict(answer.get("Tags", [])),
+            "display_name": attributes.get("DisplayName"),
+            "policy": attributes.get("Policy"),
+            "subscriptions": sorted(subscriptions),
+        }
 
     def tagged(self, stack):
         """Secrets, log groups, EventBridge rules and SNS topics tagged as members of ``stack``."""

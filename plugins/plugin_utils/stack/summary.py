@@ -130,6 +130,17 @@ def rows(plan, results):
                     "arn": _arn(result, result_key) or hints.get((kind, name), {}).get("arn"),
                 }
             )
+    listed = {(r["kind"], r["name"]) for r in out}
+    for resource in plan.get("unchanged", []):  # found as wanted by the plan: no module ran
+        if (resource["kind"], resource["name"]) not in listed:
+            out.append(
+                {
+                    **resource,
+                    "action": "none",
+                    "changed_fields": [],
+                    "arn": hints.get((resource["kind"], resource["name"]), {}).get("arn"),
+                }
+            )
     for predicted in plan.get("predicted", []):
         key = (predicted["kind"], predicted["name"], False)
         existing = next((r for r in out if (r["kind"], r["name"]) == key[:2]), None)

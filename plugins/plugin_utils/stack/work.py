@@ -5,6 +5,7 @@
 in check mode, the changes the plan predicts itself where a module cannot (a policy on a role that does not
 exist yet, a topic that does not exist yet, the retention of an existing log group)."""
 
+from ansible_collections.ondemand.batch.plugins.plugin_utils.stack import compare
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_base import ownership
 
 # Which role's prune setting (iam_prune, ... or -e prune=true) removes the orphans of a kind.
@@ -44,8 +45,86 @@ def prepare(plan, refreshed, check_mode=False):
         _destroy(plan, refreshed)
     else:
         _deploy(plan, refreshed, check_mode)
+        _unchanged_skipped(plan, refreshed)
     _module_runs(plan)
     return plan
+
+
+def _unchanged_skipped(plan, refreshed):
+    """Hand the amazon.aws and community.aws modules only what differs from what the plan found (``run``), and
+    list the rest as unchanged: a no-change re-run then starts none of their module processes."""
+    found = refreshed["found"]
+    hints = {(r["kind"], r["name"]): r.get("action_hint") for r in plan.get("resources", [])}
+    unchanged = []
+
+    def keep(kind, name, current, changes):
+        if current is None or changes or hints.get((kind, name)) == "adopt":
+            return True
+        unchanged.append({"kind": kind, "name": name})
+        return False
+
+    iam = plan["iam"]
+    roles_found = found.get("iam_role") or {}
+    iam["run"] = {
+        "roles": [
+            r
+            for r in iam["roles"]
+            if keep("iam_role", r["name"], roles_found.get(r["name"]), _role_changes(r, roles_found.get(r["name"])))
+        ],
+        "instance_profiles": [
+            p
+            for p in iam["instance_profiles"]
+            if keep(
+                "iam_instance_profile",
+                p["name"],
+                (found.get("iam_instance_profile") or {}).get(p["name"]),
+                compare.instance_profile_changes(p, (found.get("iam_instance_profile") or {}).get(p["name"]) or {}),
+            )
+        ],
+        "policies": [
+            p
+            for p in iam["policies"]
+            if keep(
+                "iam_policy",
+                f"{p['iam_name']}/{p['policy_name']}",
+                roles_found.get(p["iam_name"]),
+                compare.policy_changes(p, (roles_found.get(p["iam_name"]) or {}).get("inline_documents") or {}),
+            )
+        ],
+    }
+    secrets_found = found.get("secret") or {}
+    plan["secrets"]["run"] = [
+        s
+        for s in plan["secrets"]["secrets"]
+        if keep(
+            "secret",
+            s["secret_name"],
+            secrets_found.get(s["secret_name"]),
+            compare.secret_changes(s, secrets_found.get(s["secret_name"]) or {}),
+        )
+    ]
+    log_group = plan["batch"]["log_group"]
+    current = (found.get("log_group") or {}).get(log_group["log_group_name"])
+    log_group["run"] = keep(
+        "log_group", log_group["log_group_name"], current, compare.log_group_changes(log_group, current or {})
+    )
+    eventbridge = plan["eventbridge"]
+    topics_found = found.get("alert_topic") or {}
+    eventbridge["alert_topics"] = [
+        t
+        for t in eventbridge["alert_topics"]
+        if keep(
+            "alert_topic",
+            t["name"],
+            topics_found.get(t["name"]),
+            compare.topic_changes(t, topics_found.get(t["name"]) or {}),
+        )
+    ]
+    plan["unchanged"] = unchanged
+
+
+def _role_changes(role, current):
+    return compare.role_changes(role, current) if current is not None else ["role"]
 
 
 def _absent(names, **extra):
