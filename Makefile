@@ -299,7 +299,7 @@ bench: setup ## Benchmark against a fresh emulator (table on stdout, JSON in ben
 
 clean: emulator-stop-all ## Stop this checkout's emulators; remove the virtualenv, the collection link, build output and caches
 	$(call say,Cleaning)
-	@rm -rf $(VENV) $(COLLECTIONS) build outputs $(EMULATOR_DIR) .pytest_cache .ruff_cache tests/output
+	@rm -rf $(VENV) $(COLLECTIONS) build outputs playbooks/outputs $(EMULATOR_DIR) .pytest_cache .ruff_cache tests/output
 	@find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	@echo "Clean."
 

@@ -19,6 +19,7 @@ DEV_ONLY = (
     ".collections/",
     "build/",
     "outputs/",
+    "playbooks/outputs/",
     "extensions/",
     "Makefile",
     "ansible.cfg",
@@ -37,9 +38,31 @@ def run(*cmd, cwd, env=None):
 
 @pytest.fixture(scope="module")
 def tarball(tmp_path_factory):
-    out = tmp_path_factory.mktemp("build")
-    run(str(BIN / "ansible-galaxy"), "collection", "build", str(ROOT), "--output-path", str(out), cwd=out)
-    (built,) = out.glob("ondemand-batch-*.tar.gz")
+    """The collection built right after a deploy from the checkout wrote its outputs (account ids, ARNs)."""
+    sys.path.insert(0, str(ROOT / ".collections"))
+    from ansible_collections.ondemand.batch.plugins.action.stack_summary import outputs_path
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # where `make deploy` runs ansible-playbook
+    try:
+        written = Path(outputs_path({"inventory_dir": str(ROOT / "inventories" / "local")}))
+    finally:
+        os.chdir(cwd)
+    assert written == ROOT / "outputs" / "local.json"
+    legacy = ROOT / "playbooks" / "outputs" / "local.json"  # where an older version wrote them
+    created = [path for path in (written, legacy) if not path.exists()]
+    for path in created:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text('{"stack": {"account_id": "123456789012"}}\n')
+    try:
+        out = tmp_path_factory.mktemp("build")
+        run(str(BIN / "ansible-galaxy"), "collection", "build", str(ROOT), "--output-path", str(out), cwd=out)
+        (built,) = out.glob("ondemand-batch-*.tar.gz")
+    finally:
+        for path in created:
+            path.unlink()
+        if not any(legacy.parent.iterdir()):
+            legacy.parent.rmdir()
     return built
 
 
