@@ -93,6 +93,7 @@ def changed_fields(result):
 def rows(plan, results):
     """One row per resource of the plan and per deletion, with what happened (or, in check mode, would)."""
     hints = {(r["kind"], r["name"]): r for r in plan.get("resources", [])}
+    expected = {(e["kind"], e["name"]): e["changed_fields"] for e in plan.get("expected_changes", [])}
     out, seen = [], set()
     for variable, kind, result_key, deletion in RESULTS:
         for item, result in _entries(results.get(variable), kind):
@@ -117,6 +118,8 @@ def rows(plan, results):
             if action == "update" and hint.get("action_hint") == "adopt":
                 action = "adopt"  # taken over: tagged as the stack's (and set as the model says)
             fields = changed_fields(result) if action in ("update", "replace", "adopt") else []
+            if action in ("update", "adopt") and not fields:
+                fields = list(expected.get((kind, name), []))
             if kind == "iam_policy" and action == "update":
                 fields = ["policy"]
             if action == "adopt" and "tags" not in fields:

@@ -55,10 +55,12 @@ def _unchanged_skipped(plan, refreshed):
     list the rest as unchanged: a no-change re-run then starts none of their module processes."""
     found = refreshed["found"]
     hints = {(r["kind"], r["name"]): r.get("action_hint") for r in plan.get("resources", [])}
-    unchanged = []
+    unchanged, expected = [], []
 
     def keep(kind, name, current, changes):
         if current is None or changes or hints.get((kind, name)) == "adopt":
+            if current is not None:
+                expected.append({"kind": kind, "name": name, "changed_fields": sorted(changes)})
             return True
         unchanged.append({"kind": kind, "name": name})
         return False
@@ -121,6 +123,8 @@ def _unchanged_skipped(plan, refreshed):
         )
     ]
     plan["unchanged"] = unchanged
+    # What differs, as the plan saw it: the summary's fields where a module reports none (a secret's value).
+    plan["expected_changes"] = expected
 
 
 def _role_changes(role, current):
