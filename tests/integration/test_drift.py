@@ -3,7 +3,7 @@
 After a deploy, six changes are made behind Ansible's back with boto3 (as a colleague in the console would):
 the compute environment's max vCPUs, the queue disabled, the latest job definition revision deregistered,
 the schedule disabled, the alerts rule's target removed, and the job execution role's secret policy widened to
-every secret. The next deploy must change exactly the tasks that own those resources, make only the write calls
+every secret. The next deploy's plan summary must show exactly those resources changed, make only the write calls
 that repair them, and leave the account as it was before the drift (the job definition gets a new revision
 with the same content).
 """
@@ -15,7 +15,6 @@ import pytest
 
 from tests.integration.test_faults import (
     assert_same_state,
-    changed_tasks,
     failures,
     snapshot,
     stack_playbook,
@@ -24,23 +23,16 @@ from tests.integration.test_faults import (
 
 pytestmark = pytest.mark.slow
 
-# Task (regex on the task name) that must report each drift, and the write calls allowed to repair it.
+# The kind of resource the plan summary must show changed for each drift, and the write calls allowed to repair it.
 REPAIRS = {
-    "max vCPUs": (r"ondemand\.batch\.batch : Ensure each compute environment", {"batch:UpdateComputeEnvironment"}),
-    "queue disabled": (r"ondemand\.batch\.batch : Ensure each job queue", {"batch:UpdateJobQueue"}),
-    "revision deregistered": (
-        r"ondemand\.batch\.batch : Ensure each job definition",
-        {"batch:RegisterJobDefinition", "batch:TagResource"},
-    ),
-    "schedule disabled": (
-        r"ondemand\.batch\.eventbridge : Ensure each schedule",
-        {"events:PutRule", "events:EnableRule"},
-    ),
-    "target removed": (r"ondemand\.batch\.eventbridge : .*rule that sends failed jobs", {"events:PutTargets"}),
-    "policy widened": (r"ondemand\.batch\.iam : .*execution role to read", {"iam:PutRolePolicy"}),
+    "max vCPUs": ("compute_environment", {"batch:UpdateComputeEnvironment"}),
+    "queue disabled": ("job_queue", {"batch:UpdateJobQueue"}),
+    "revision deregistered": ("job_definition", {"batch:RegisterJobDefinition", "batch:TagResource"}),
+    "schedule disabled": ("schedule", {"events:PutRule", "events:EnableRule"}),
+    "target removed": ("alert_rule", {"events:PutTargets"}),
+    "policy widened": ("iam_policy", {"iam:PutRolePolicy"}),
 }
-# The outputs file names the job definition's ARN, which has a new revision: rewriting it is a consequence.
-CONSEQUENCES = [r"^Write the outputs as JSON"]
+SUMMARY = "Summarise the deploy and write the outputs"
 
 
 def without_revisions(state):
@@ -99,18 +91,14 @@ def test_deploy_reports_and_repairs_exactly_the_drift(aws, tmp_path):
     assert repaired.rc == 0, failures(repaired)
     stats = aws.stats()
 
-    changed = changed_tasks(repaired)
-    for what, (pattern, _calls) in REPAIRS.items():
-        assert any(re.search(pattern, name) for name in changed), f"the drift '{what}' was not reported: {changed}"
-    unexpected = [
-        name
-        for name in changed
-        if not any(re.search(p, name) for p, _calls in REPAIRS.values())
-        and not any(re.search(p, name) for p in CONSEQUENCES)
-    ]
-    assert not unexpected, f"tasks changed that no drift explains: {unexpected}"
+    rows = repaired.task(SUMMARY)["summary"]["rows"]
+    changed = {row["kind"] for row in rows if row["action"] != "none"}
+    for what, (kind, _calls) in REPAIRS.items():
+        assert kind in changed, f"the drift '{what}' was not reported: {rows}"
+    unexpected = changed - {kind for kind, _calls in REPAIRS.values()}
+    assert not unexpected, f"resources changed that no drift explains: {unexpected}"
 
-    allowed = set().union(*(calls for _pattern, calls in REPAIRS.values()))
+    allowed = set().union(*(calls for _kind, calls in REPAIRS.values()))
     assert set(writes(stats)) <= allowed, f"write calls beyond the repairs: {writes(stats)}"
 
     assert_same_state(without_revisions(before), without_revisions(snapshot(aws)), "the stack after the repair")

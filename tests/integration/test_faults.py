@@ -105,6 +105,8 @@ def account_state(emulator):
     scheduler = emulator.client("scheduler")
     state = {"iam_roles": {}, "iam_policies": {}, "instance_profiles": {}, "secrets": {}, "log_groups": {}}
     for role in _pages(iam, "list_roles", "Roles"):
+        if role["Path"].startswith("/aws-service-role/"):
+            continue  # service-linked roles are AWS's, made on first use (Batch's), never a stack's
         name = role["RoleName"]
         detail = iam.get_role(RoleName=name)["Role"]
         detail["InlinePolicies"] = {

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -36,10 +37,10 @@ from tests.integration.test_faults import (
 pytestmark = pytest.mark.slow
 
 # (task header regex, seconds to wait after it appears before SIGTERM)
-IAM_INSTANCE_PROFILE = (r"ondemand\.batch\.iam : Ensure the instance profile", 0.5)
-BATCH_COMPUTE_ENVIRONMENT = (r"ondemand\.batch\.batch : Ensure each compute environment", 1.5)
-BATCH_JOB_QUEUE = (r"ondemand\.batch\.batch : Ensure each job queue", 1.5)
-EVENTBRIDGE_SCHEDULE = (r"ondemand\.batch\.eventbridge : Ensure each schedule", 0.5)
+IAM_INSTANCE_PROFILE = (r"ondemand\.batch\.iam : Ensure the ECS instance profile", 0.5)
+BATCH_COMPUTE_ENVIRONMENT = (r"ondemand\.batch\.batch : Ensure the compute environments", 1.5)
+BATCH_JOB_QUEUE = (r"ondemand\.batch\.batch : Ensure the job queues", 1.5)
+EVENTBRIDGE_SCHEDULE = (r"ondemand\.batch\.eventbridge : Ensure the schedules", 0.5)
 
 
 def killed_deploy(emulator, tmp_path, kill_point, timeout=600):
@@ -67,7 +68,14 @@ def killed_deploy(emulator, tmp_path, kill_point, timeout=600):
         "PYTHONUNBUFFERED": "1",
     }
     process = subprocess.Popen(
-        ["ansible-playbook", str(PLAYBOOKS / "deploy.yml"), "-i", str(INVENTORY), "-e", f"@{vars_file}"],
+        [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            str(PLAYBOOKS / "deploy.yml"),
+            "-i",
+            str(INVENTORY),
+            "-e",
+            f"@{vars_file}",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -112,13 +112,14 @@ def test_destroy_after_a_partial_deploy_leaves_nothing_and_is_idempotent(aws):
     assert_ok(check)
     assert check.changed > 0
     assert aws.stats()["writes"] == 0, write_calls(aws)
-    assert LEFTOVER_TASKS <= set(check.changed_task_names()), check.changed_task_names()
+    assert leftovers.kinds() <= deleted(check), deleted(check)
     assert leftovers.present() == dict.fromkeys(leftovers.names, True)
 
     aws.reset_stats()
     first = run_playbook(aws, DESTROY, inventory=INVENTORY, extra_vars={**variables, "confirm": True}, env=fast_env())
     assert_ok(first)
     assert first.changed > 0
+    assert deleted(first) == deleted(check)
     calls = write_calls(aws)
     # Exactly this stack's leftovers: the model's secrets and the leftover secret, the leftover schedule rule and
     # alert rule, topic and log group (the partial deploy created no log group, rule or topic of the model).
@@ -142,14 +143,12 @@ def test_destroy_after_a_partial_deploy_leaves_nothing_and_is_idempotent(aws):
     assert others.present() == dict.fromkeys(others.names, True)
 
 
-# The tasks that remove this stack's tagged leftovers (the removal tasks of deploy-time prune, and remove.yml's).
-LEFTOVER_TASKS = {
-    "Remove the secrets of the stack that the model no longer has",
-    "Delete the orphaned schedules (rule and Batch target)",
-    "Delete the orphaned alert rules (target alerts-topic, then the rule)",
-    "Delete the orphaned alert topics and their subscriptions",
-    "Delete the log groups",
-}
+def deleted(result):
+    """(kind, name) of every resource the destroy's plan summary shows deleted (or, in check mode, to delete)."""
+    rows = result.task("Summarise the destroy")["summary"]["rows"]
+    return {(row["kind"], row["name"]) for row in rows if row["action"] == "delete"}
+
+
 LEFTOVER_DELETES = ("secretsmanager:DeleteSecret", "events:DeleteRule", "sns:DeleteTopic", "logs:DeleteLogGroup")
 
 
@@ -180,6 +179,16 @@ class Leftovers:
         self.events.put_rule(Name=self.rule, EventPattern='{"source": ["aws.batch"]}', Tags=tags)
         self.sns.create_topic(Name=self.topic, Tags=tags)
         self.logs.create_log_group(logGroupName=self.log_group, tags={TAG: stack})
+
+    def kinds(self):
+        """The leftovers as the plan summary names them."""
+        return {
+            ("secret", self.secret),
+            ("schedule", self.schedule),
+            ("alert_rule", self.rule),
+            ("alert_topic", self.topic),
+            ("log_group", self.log_group),
+        }
 
     def present(self):
         secret_filter = [{"Key": "name", "Values": [self.secret]}]

@@ -111,12 +111,29 @@ def deployed(stack):
     return {"check": check, "check_writes": check_writes, "deploy": deploy}
 
 
+SUMMARY = "Summarise the deploy and write the outputs"
+PLAN = "Compile the stack plan (every rule checked, what exists read; nothing written)"
+
+
+def rows(result, task=SUMMARY):
+    """The plan summary of a run: (kind, name, action, changed fields), sorted."""
+    return sorted(
+        (r["kind"], r["name"], r["action"], tuple(sorted(r["changed_fields"])))
+        for r in result.task(task)["summary"]["rows"]
+    )
+
+
+def changes(result, task=SUMMARY):
+    return {(kind, name): (action, fields) for kind, name, action, fields in rows(result, task) if action != "none"}
+
+
 def test_check_mode_on_an_empty_account_writes_nothing_and_predicts_the_deploy(deployed):
     check, deploy = deployed["check"], deployed["deploy"]
     assert deployed["check_writes"] == 0
-    assert check.changed > 0
-    # Every change the real deploy made was predicted, one for one.
-    assert check.changed == deploy.changed, (check.changed_task_names(), deploy.changed_task_names())
+    # Every resource the real deploy made was predicted, one for one, with its action.
+    assert [r[:3] for r in rows(check)] == [r[:3] for r in rows(deploy)]
+    assert {action for _kind, _name, action, _fields in rows(deploy)} == {"create"}
+    assert len(rows(deploy)) == 14  # 3 roles, profile, 2 inline policies, secret, log group, CE, JQ, JD, rule x2, topic
 
 
 def test_deploy_builds_the_stack_the_inventory_describes(stack, deployed):
@@ -134,6 +151,7 @@ def test_a_second_deploy_changes_nothing_and_keeps_a_secret_value_set_out_of_ban
     assert_ok(result)
     assert result.changed == 0, result.changed_task_names()
     assert stack.writes() == 0, stack.write_calls()
+    assert changes(result) == {}
     assert secrets.get_secret_value(SecretId=check_stack.SECRET_NAME)["SecretString"] == value
     assert value not in result.stdout + result.stderr
 
@@ -154,25 +172,21 @@ def test_drift_is_predicted_in_check_mode_and_repaired_exactly(stack, deployed):
         ),
     )
     expected = {
-        "Ensure the log group of the stack's jobs",
-        "Ensure each job queue",
-        "Allow EventBridge to submit this stack's scheduled jobs only",
+        ("log_group", check_stack.LOG_GROUP): ("update", ("retention",)),
+        ("job_queue", check_stack.JQ): ("update", ("priority",)),
+        ("iam_policy", f"{STACK}-events/submit-stack-jobs"): ("update", ("policy",)),
     }
 
     stack.emulator.reset_stats()
     check = stack.deploy(check=True, diff=True)
     assert_ok(check)
     assert stack.writes() == 0, stack.write_calls()
-    predicted = set(check.changed_task_names())
-    # The retention change is predicted by its own task (the log group module would write it in check mode).
-    assert predicted == (expected - {"Ensure the log group of the stack's jobs"}) | {
-        "Predict the retention change of the log group (check mode)"
-    }, predicted
+    assert changes(check) == expected
 
     stack.emulator.reset_stats()
     repair = stack.deploy()
     assert_ok(repair)
-    assert set(repair.changed_task_names()) == expected
+    assert changes(repair) == expected
     assert stack.write_calls() == {"logs:PutRetentionPolicy": 1, "batch:UpdateJobQueue": 1, "iam:PutRolePolicy": 1}
     stack.check("present", job=False)
 
@@ -181,26 +195,8 @@ def inventory_vars(name):
     return yaml.safe_load((INVENTORY / "group_vars" / "all" / f"{name}.yml").read_text())
 
 
-# The tasks that remove what prune found: every one of them reports a change in a prune run, predicted in check mode.
-PRUNE_TASKS = {
-    "Remove the secrets of the stack that the model no longer has",
-    "Deregister every revision of the job definitions",
-    "Delete the scheduling policies",
-    "Delete the log groups",
-    "Remove the IAM roles of the stack that the model no longer has",
-    "Delete the orphaned schedules (rule and Batch target)",
-    "Delete the orphaned alert rules (target alerts-topic, then the rule)",
-    "Delete the orphaned alert topics and their subscriptions",
-}
-
-
-def prune_reports(result):
-    """The messages of the tasks that report what prune found (iam, secrets, batch, eventbridge), as one string."""
-    messages = []
-    for task in result.tasks():
-        if task["task"]["name"].split(" : ", 1)[-1].startswith("Report "):
-            messages.append(str(task["hosts"].get("localhost", {}).get("msg", "")))
-    return "\n".join(messages)
+def plan_of(result):
+    return result.task(PLAN)["stack_plan"]
 
 
 def test_prune_lists_then_removes_only_this_stacks_tagged_leftovers(stack, deployed):
@@ -208,7 +204,7 @@ def test_prune_lists_then_removes_only_this_stacks_tagged_leftovers(stack, deplo
     secrets, events = stack.emulator.client("secretsmanager"), stack.emulator.client("events")
     sns, logs = stack.emulator.client("sns"), stack.emulator.client("logs")
     suffix = uuid.uuid4().hex[:6]
-    old_secret = f"/carbon/local/eu-west-1/OLD_{suffix}"
+    old_secret = f"/{STACK}/OLD_{suffix}"
     old_schedule = f"{STACK}-old-daily-{suffix}"
     old_rule, old_topic = f"{STACK}-old-failed-{suffix}", f"{STACK}-old-alerts-{suffix}"
     old_log_group = f"{check_stack.LOG_GROUP}-old-{suffix}"
@@ -275,31 +271,40 @@ def test_prune_lists_then_removes_only_this_stacks_tagged_leftovers(stack, deplo
     listed = stack.deploy()
     assert_ok(listed)
     assert stack.write_calls() == {"iam:PutRolePolicy": 1}, stack.write_calls()
-    assert set(listed.changed_task_names()) == {
-        "Allow the job execution role to read this stack's secrets only",
-        "Write the outputs as JSON (names and ARNs only, never a secret value)",
-    }, listed.changed_task_names()
-    reports = prune_reports(listed)
-    for name in (old_secret, old_schedule, old_rule, old_topic, old_log_group, f"{STACK}-old-{suffix}"):
-        assert name in reports, (name, reports)
-    assert f"{STACK}-job-old-{suffix}" in reports
-    assert reports.count("deploy with -e prune=true to remove") == 4, reports
+    assert changes(listed) == {("iam_policy", f"{STACK}-job-execution/read-stack-secrets"): ("update", ("policy",))}
+    orphans = plan_of(listed)["orphans"]
+    expected_orphans = {
+        "secret": [old_secret],
+        "schedule": [old_schedule],
+        "alert_rule": [old_rule],
+        "alert_topic": [old_topic],
+        "log_group": [old_log_group],
+        "job_definition": [f"{STACK}-old-{suffix}"],
+        "scheduling_policy": [f"{STACK}-old-{suffix}"],
+        "iam_role": [f"{STACK}-job-old-{suffix}"],
+        "compute_environment": [],
+        "job_queue": [],
+    }
+    assert orphans == expected_orphans, orphans
+    warning = " ".join(plan_of(listed)["warnings"])
+    assert "deploy with -e prune=true to remove" in warning
     for name in (f"other-{suffix}", f"other-failed-{suffix}", f"/other/OLD_{suffix}", f"{STACK}-manual-{suffix}"):
-        assert name not in reports, (name, reports)
+        assert name not in warning, (name, warning)
     assert present() == dict.fromkeys(present(), True)
+    removals = {(kind, name): ("delete", ()) for kind, names in expected_orphans.items() for name in names}
 
     # Check mode with prune: predicts every removal, writes nothing.
     stack.emulator.reset_stats()
     check = stack.deploy(check=True, extra_vars={"prune": True})
     assert_ok(check)
     assert stack.writes() == 0, stack.write_calls()
-    assert set(check.changed_task_names()) == PRUNE_TASKS, check.changed_task_names()
+    assert changes(check) == removals
     assert present() == dict.fromkeys(present(), True)
 
     stack.emulator.reset_stats()
     pruned = stack.deploy(extra_vars={"prune": True})
     assert_ok(pruned)
-    assert set(pruned.changed_task_names()) == PRUNE_TASKS, pruned.changed_task_names()
+    assert changes(pruned) == removals
     assert stack.write_calls() == {
         "batch:DeregisterJobDefinition": 1,
         "batch:DeleteSchedulingPolicy": 1,
@@ -345,6 +350,9 @@ def test_destroy_removes_everything_and_a_second_destroy_changes_nothing(stack, 
     first = stack.destroy()
     assert_ok(first)
     assert first.changed > 0
+    removed = changes(first, "Summarise the destroy")
+    assert {action for action, _fields in removed.values()} == {"delete"}
+    assert ("compute_environment", check_stack.CE) in removed and ("secret", check_stack.SECRET_NAME) in removed
     stack.check("absent")
 
     stack.emulator.reset_stats()

@@ -24,8 +24,6 @@ def test_the_dev_inventorys_vault_value_is_stored_and_never_printed_with_vvv(aws
             "stack_aws_endpoint_url": aws.url,
             "stack_account_id": "123456789012",
             "stack_outputs_dir": str(tmp_path / "outputs"),
-            # The emulator has no service-linked role for Batch.
-            "iam_batch_service_role_create": True,
             "iam_propagation_seconds": 0,
         },
         verbosity=3,
@@ -39,7 +37,7 @@ def test_the_dev_inventorys_vault_value_is_stored_and_never_printed_with_vvv(aws
     assert "(censored due to no_log)" in result.stdout or "no_log: true" in result.stdout
 
     secrets = aws.client("secretsmanager")
-    stored = secrets.get_secret_value(SecretId="/carbon/dev/eu-west-1/MY_SECRET")
+    stored = secrets.get_secret_value(SecretId="/dev-carbon/MY_SECRET")
     assert stored["SecretString"] == DEV_SECRET_VALUE
     outputs = (tmp_path / "outputs" / "dev.json").read_text()
     assert DEV_SECRET_VALUE not in outputs

@@ -22,7 +22,9 @@ ACCOUNT = "123456789012"
 STACK = "local-carbon"
 TAG_KEY = "ondemand:stack"
 IAM_PATH = f"/{STACK}/"
-SECRET_NAME = f"/carbon/local/{REGION}/MY_SECRET"
+SECRET_NAME = f"/{STACK}/MY_SECRET"
+SECRET_PATTERN = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{SECRET_NAME}-??????"
+SERVICE_LINKED_ROLE = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/batch.amazonaws.com/AWSServiceRoleForBatch"
 LOG_GROUP = f"/aws/batch/{STACK}"
 CE, JQ, JD = f"{STACK}-ce", f"{STACK}-jq", f"{STACK}-jd"
 SCHEDULE, ALERT_RULE, TOPIC = f"{STACK}-daily", f"{STACK}-job-failed", f"{STACK}-alerts"
@@ -80,7 +82,8 @@ def tags_of(tags):
 def check_iam(c, secret_arn):
     iam = c.client("iam")
     roles = {r["RoleName"]: r for r in iam.list_roles(PathPrefix=IAM_PATH)["Roles"]}
-    expected = {f"{STACK}-batch-service", f"{STACK}-ecs-instance", f"{STACK}-job-execution", f"{STACK}-events"}
+    # The service role is Batch's service-linked role (AWS's own, outside the stack's path).
+    expected = {f"{STACK}-ecs-instance", f"{STACK}-job-execution", f"{STACK}-events"}
     c.check("IAM roles of the stack, and no job role", set(roles) == expected, sorted(roles))
     for name in sorted(expected & set(roles)):
         tags = tags_of(iam.list_role_tags(RoleName=name)["Tags"])
@@ -97,8 +100,10 @@ def check_iam(c, secret_arn):
     document = iam.get_role_policy(RoleName=f"{STACK}-job-execution", PolicyName="read-stack-secrets")["PolicyDocument"]
     resources, actions = statement_resources(document, "ReadStackSecrets")
     c.check(
-        "execution role reads exactly the stack's secret ARN (not *)",
-        resources == [secret_arn] and actions == ["secretsmanager:GetSecretValue"],
+        "execution role reads exactly the stack's secret, whatever its random suffix (not *)",
+        resources == [SECRET_PATTERN]
+        and secret_arn.startswith(SECRET_PATTERN[:-6])
+        and actions == ["secretsmanager:GetSecretValue"],
         f"{actions} on {resources}",
     )
 
@@ -117,6 +122,15 @@ def check_iam(c, secret_arn):
         trust = json.loads(trust)
     principals = [s["Principal"]["Service"] for s in trust["Statement"]]
     c.check("EventBridge role trusts events.amazonaws.com", principals == ["events.amazonaws.com"], principals)
+    c.check(
+        "EventBridge role trusts only this account's rules of the stack (confused deputy)",
+        trust["Statement"][0].get("Condition")
+        == {
+            "StringEquals": {"aws:SourceAccount": ACCOUNT},
+            "ArnLike": {"aws:SourceArn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{STACK}-*"},
+        },
+        trust["Statement"][0].get("Condition"),
+    )
 
     profile = iam.get_instance_profile(InstanceProfileName=f"{STACK}-ecs-instance")["InstanceProfile"]
     c.check(
@@ -154,9 +168,9 @@ def check_batch(c, secret_arn):
         ce,
     )
     c.check(
-        "compute environment uses the stack's instance profile and service role",
+        "compute environment uses the stack's instance profile and Batch's service-linked role",
         resources.get("instanceRole") == f"arn:aws:iam::{ACCOUNT}:instance-profile{IAM_PATH}{STACK}-ecs-instance"
-        and ce.get("serviceRole") == f"{ROLE_ARN}{STACK}-batch-service",
+        and ce.get("serviceRole") in (None, SERVICE_LINKED_ROLE),
         (resources.get("instanceRole"), ce.get("serviceRole")),
     )
     c.check("compute environment carries the membership tag", ce.get("tags", {}).get(TAG_KEY) == STACK, ce.get("tags"))
