@@ -48,14 +48,6 @@ SECRET_ACCESS_POLICY = "read-stack-secrets"
 EVENTS_POLICY = "submit-stack-jobs"
 JOB_ROLE_POLICY = "application"
 ALERT_TARGET_ID = "alerts-topic"
-ALERT_INPUT_PATHS = {
-    "job": "$.detail.jobName",
-    "id": "$.detail.jobId",
-    "queue": "$.detail.jobQueue",
-    "status": "$.detail.status",
-    "reason": "$.detail.statusReason",
-}
-ALERT_INPUT_TEMPLATE = '"Batch job <job> (<id>) on <queue> is <status>: <reason>"'
 PLACEHOLDER_DEFAULT = "PLACEHOLDER: set the value of this secret out of band"
 
 # Inventory field -> module parameter, where they differ (problems are reported under the inventory's name).

@@ -336,7 +336,8 @@ def test_roles_can_take_the_names_of_existing_roles():
     )
     _plan, lines = compile_model(dict(BASE, iam_role_names={"runner": "x"}))
     assert lines == [
-        "iam_role_names.runner: is not a role of the stack (known: batch_service, events, execution, instance, spot_fleet)"
+        "iam_role_names.runner: is not a role of the stack (known: batch_service, events, execution, instance, "
+        "spot_fleet)"
     ]
 
 
