@@ -98,3 +98,112 @@ def test_a_job_that_failed_before_its_container_started_leaves_those_fields_empt
 def test_the_alert_names_the_log_group_the_jobs_write_to():
     plan, _lines = compile_model(dict(BASE, batch_log_group_name="/teams/carbon/jobs"))
     assert "(log group /teams/carbon/jobs)" in plan["eventbridge"]["alerts"]["rule"]["input_template"]
+
+
+# ---------------------------------------------------------------------------------------------- job definition options
+EFS_JD = {
+    **BASE["batch_job_definitions"][0],
+    "job_role": "app",
+    "volumes": [
+        {
+            "name": "data",
+            "efs": {
+                "file_system_id": "fs-0123456789abcdef0",
+                "access_point_id": "fsap-0123456789abcdef0",
+                "transit_encryption": True,
+                "iam": True,
+            },
+        },
+        {"name": "scratch", "host_path": "/mnt/scratch"},
+        {"name": "empty"},
+    ],
+    "mount_points": [
+        {"source_volume": "data", "container_path": "/data", "read_only": True},
+        {"source_volume": "scratch", "container_path": "/scratch"},
+    ],
+    "linux_parameters": {
+        "init_process_enabled": True,
+        "shared_memory_size": 256,
+        "tmpfs": [{"container_path": "/run", "size": 64, "mount_options": ["noexec"]}],
+        "devices": [{"host_path": "/dev/fuse", "permissions": ["READ", "WRITE"]}],
+    },
+    "ulimits": [{"name": "nofile", "soft_limit": 1024, "hard_limit": 4096}],
+    "user": "1000:1000",
+    "privileged": False,
+    "readonly_root_filesystem": True,
+    "log_options": {"awslogs-stream-prefix": "jd", "mode": "non-blocking"},
+    "container_properties": {"enableExecuteCommand": True},
+}
+
+
+def test_each_job_definition_option_becomes_the_module_parameter():
+    variables = dict(BASE, iam_job_roles=[{"name": "app"}], batch_job_definitions=[EFS_JD])
+    plan, lines = compile_model(variables)
+    assert lines == []
+    params = plan["batch"]["job_definitions"][0]
+    assert params["volumes"] == [
+        {
+            "name": "data",
+            "efs_volume_configuration": {
+                "file_system_id": "fs-0123456789abcdef0",
+                "transit_encryption": "ENABLED",
+                "authorization_config": {"access_point_id": "fsap-0123456789abcdef0", "iam": "ENABLED"},
+            },
+        },
+        {"name": "scratch", "host": {"source_path": "/mnt/scratch"}},
+        {"name": "empty"},
+    ]
+    assert params["mount_points"] == [
+        {"source_volume": "data", "container_path": "/data", "read_only": True},
+        {"source_volume": "scratch", "container_path": "/scratch", "read_only": False},
+    ]
+    assert params["linux_parameters"] == EFS_JD["linux_parameters"]
+    assert params["ulimits"] == EFS_JD["ulimits"]
+    assert (params["user"], params["privileged"], params["readonly_root_filesystem"]) == ("1000:1000", False, True)
+    assert params["container_properties"] == {"enableExecuteCommand": True}
+    # The plan's awslogs group and region stay; the inventory adds options.
+    assert params["log_configuration"] == {
+        "log_driver": "awslogs",
+        "options": {
+            "awslogs-stream-prefix": "jd",
+            "mode": "non-blocking",
+            "awslogs-group": LOG_GROUP,
+            "awslogs-region": "eu-west-1",
+        },
+    }
+    assert params["job_role_arn"] == f"arn:aws:iam::{ACCOUNT}:role/{STACK}/{STACK}-job-app"
+
+
+def test_options_left_out_are_left_out_of_the_module_parameters():
+    plan, _lines = compile_model(BASE)
+    params = plan["batch"]["job_definitions"][0]
+    for option in (
+        "volumes",
+        "mount_points",
+        "linux_parameters",
+        "ulimits",
+        "user",
+        "privileged",
+        "readonly_root_filesystem",
+        "container_properties",
+    ):
+        assert option not in params, option
+    assert params["log_configuration"]["options"] == {"awslogs-group": LOG_GROUP, "awslogs-region": "eu-west-1"}
+
+
+def test_update_to_latest_image_version_goes_to_the_compute_environment_module():
+    from ansible_collections.ondemand.batch.plugins.plugin_utils.stack import modules
+
+    variables = copy.deepcopy(BASE)
+    variables["batch_compute_environments"][0]["update_to_latest_image_version"] = True
+    plan, lines = compile_model(variables)
+    if "update_to_latest_image_version" in modules.argument_spec("compute_environment"):
+        assert lines == []
+        assert plan["batch"]["compute_environments"][0]["update_to_latest_image_version"] is True
+    else:  # until the module has the option, the plan says so rather than dropping the setting
+        assert lines == [
+            "batch_compute_environments[ce].update_to_latest_image_version: needs the compute_environment module's "
+            "update_to_latest_image_version option, which this version of the collection lacks"
+        ]
+    plan, _lines = compile_model(BASE)
+    assert "update_to_latest_image_version" not in plan["batch"]["compute_environments"][0]
