@@ -79,9 +79,13 @@ ACCESS_POINT_ID_RE = re.compile(r"^fsap-[0-9a-f]{8,40}\Z")
 class BatchPart:
     """A part of ``planner.Planner`` (see the module's docstring)."""
 
-    def batch(self, iam_names, secrets):
+    def log_group_name(self):
+        return self.model.get("batch_log_group_name") or f"/aws/batch/{self.stack}"
+
+    def batch(self, iam_names, secrets, images=None):
         m = self.model
-        log_group = m.get("batch_log_group_name") or f"/aws/batch/{self.stack}"
+        images = images or {"repositories": [], "by_name": {}, "force_delete": False}
+        log_group = self.log_group_name()
         if not LOG_GROUP_RE.match(log_group):
             self.problems.add("batch_log_group_name", f"must be 1 to 512 letters, digits and ._-/# (got {log_group!r})")
         retention = m.get("batch_log_retention_days")
@@ -233,11 +237,12 @@ class BatchPart:
                 )
             platform = entry.get("platform") or "EC2"
             jd_platforms[entry.get("name")] = platform
+            image, checked_image = self.job_image(path, entry.get("image"), platform, images)
             params = {
                 "name": f"{self.prefix}{entry.get('name')}",
                 "type": "container",
                 "platform": platform,
-                "image": entry.get("image"),
+                "image": image,
                 "command": entry.get("command"),
                 "vcpus": entry.get("vcpus"),
                 "memory": entry.get("memory"),
@@ -271,7 +276,7 @@ class BatchPart:
                 "purge_tags": True,
                 "state": "present",
             }
-            self.module_check("job_definition", path, params, rename=JD_FIELDS)
+            self.module_check("job_definition", path, dict(params, image=checked_image), rename=JD_FIELDS)
             jds.append(params)
             jd_secrets[params["name"]] = {variable: s["name"] for variable, s in secret_map.items()}
 
@@ -301,7 +306,12 @@ class BatchPart:
                 "compute_environments": [],
                 "job_definitions": [],
                 "log_groups": [],
+                "image_repositories": [],
             },
+            "image_repositories": images["repositories"],
+            # Logical name -> name, ARN, URI, force_delete and model path of each repository.
+            "image_repository_names": images["by_name"],
+            "image_repositories_force_delete": images["force_delete"],
             "compute_environments": ces,
             "scheduling_policies": sps,
             "job_queues": jqs,

@@ -207,3 +207,218 @@ def test_update_to_latest_image_version_goes_to_the_compute_environment_module()
         ]
     plan, _lines = compile_model(BASE)
     assert "update_to_latest_image_version" not in plan["batch"]["compute_environments"][0]
+
+
+# ---------------------------------------------------------------------------------------------- image repositories
+REPO = f"{STACK}-app"
+REPO_ARN = f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/{REPO}"
+REPO_URI = f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/{REPO}"
+DIGEST = "sha256:" + "ab" * 32
+
+
+def with_repository(entry=None, image=None, **variables):
+    out = copy.deepcopy(BASE)
+    out["batch_image_repositories"] = [{"name": "app", **(entry or {})}]
+    if image is not None:
+        out["batch_job_definitions"][0]["image"] = image
+    out.update(variables)
+    return out
+
+
+def refreshed(found=None, tagged=(), counts=None):
+    """What the refresh found: model resources by kind, the Tagging API's listing, image counts."""
+    return {
+        "found": copy.deepcopy(found or {}),
+        "listed": {"tagged": list(tagged), "roles_under_path": {}, "image_counts": dict(counts or {})},
+    }
+
+
+def ours(stack=STACK):
+    return {"ondemand:stack": stack}
+
+
+def test_a_repository_is_the_stacks_name_lifecycle_policy_scanning_and_tags():
+    plan, lines = compile_model(with_repository({"keep_images": 3, "immutable_tags": True}, batch_tags={"team": "x"}))
+    assert lines == []
+    assert plan["batch"]["image_repositories"] == [
+        {
+            "name": REPO,
+            "image_tag_mutability": "IMMUTABLE",
+            "scan_on_push": True,
+            "lifecycle_policy": {
+                "rules": [
+                    {
+                        "rulePriority": 1,
+                        "description": "Untagged images expire 1 day after their push",
+                        "selection": {
+                            "tagStatus": "untagged",
+                            "countType": "sinceImagePushed",
+                            "countUnit": "days",
+                            "countNumber": 1,
+                        },
+                        "action": {"type": "expire"},
+                    },
+                    {
+                        "rulePriority": 2,
+                        "description": "Keep the newest 3 images",
+                        "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 3},
+                        "action": {"type": "expire"},
+                    },
+                ]
+            },
+            "tags": {**BASE["stack_tags"], "team": "x", "ondemand:stack": STACK},
+            "purge_tags": True,
+            "state": "present",
+        }
+    ]
+    defaults = compile_model(with_repository())[0]["batch"]["image_repositories"][0]
+    assert (defaults["image_tag_mutability"], defaults["scan_on_push"]) == ("MUTABLE", True)
+    assert defaults["lifecycle_policy"]["rules"][1]["selection"]["countNumber"] == 10
+
+
+def test_a_job_definition_names_its_image_by_repository_and_tag_or_digest():
+    plan, lines = compile_model(with_repository(image={"repository": "app", "tag": "v3"}))
+    assert lines == []
+    assert plan["batch"]["job_definitions"][0]["image"] == f"{REPO_URI}:v3"
+    plan, _lines = compile_model(with_repository(image={"repository": "app", "digest": DIGEST}))
+    assert plan["batch"]["job_definitions"][0]["image"] == f"{REPO_URI}@{DIGEST}"
+
+
+def test_in_the_china_partition_the_registry_is_under_amazonaws_com_cn():
+    facts = {"account_id": ACCOUNT, "partition": "aws-cn", "network": {"subnets": ["s"], "security_group_ids": ["g"]}}
+    variables = with_repository(image={"repository": "app", "tag": "v3"}, stack_region="cn-north-1")
+    plan, lines = compile_model(variables, facts=facts)
+    assert lines == []
+    assert plan["batch"]["job_definitions"][0]["image"] == (f"{ACCOUNT}.dkr.ecr.cn-north-1.amazonaws.com.cn/{REPO}:v3")
+    assert (
+        plan["batch"]["image_repository_names"]["app"]["arn"]
+        == f"arn:aws-cn:ecr:cn-north-1:{ACCOUNT}:repository/{REPO}"
+    )
+
+
+def test_a_fargate_job_may_give_its_own_repository_by_uri_and_an_ec2_job_any_image():
+    fargate = {
+        "batch_compute_environments": [{"name": "fargate", "compute_type": "FARGATE", "max_vcpus": 4}],
+        "batch_job_queues": [{**BASE["batch_job_queues"][0], "compute_environments": ["fargate"]}],
+    }
+    variables = with_repository(image=f"{REPO_URI}:v3", **fargate)
+    variables["batch_job_definitions"][0].update(platform="FARGATE", vcpus=1, memory=2048)
+    assert compile_model(variables)[1] == []
+    other = with_repository(image=f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/shared-tools:v1")
+    assert compile_model(other)[1] == []  # on EC2 the instance role pulls
+
+
+def test_the_execution_role_may_pull_from_exactly_the_stacks_repositories_and_write_its_log_group():
+    plan, _lines = compile_model(with_repository())
+    execution = next(r for r in plan["iam"]["roles"] if r["name"] == f"{STACK}-job-execution")
+    assert execution["managed_policies"] == []  # not AmazonECSTaskExecutionRolePolicy: ECR and logs on *
+    policy = next(p for p in plan["iam"]["policies"] if p["policy_name"] == "task-execution")
+    assert (policy["iam_name"], policy["state"]) == (f"{STACK}-job-execution", "present")
+    assert policy["policy_json"]["Statement"] == [
+        {
+            "Sid": "WriteStackLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:{LOG_GROUP}:*",
+        },
+        {
+            "Sid": "PullStackImages",
+            "Effect": "Allow",
+            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            "Resource": [REPO_ARN],
+        },
+        {"Sid": "GetRegistryToken", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+    ]
+    plan, _lines = compile_model(BASE)
+    policy = next(p for p in plan["iam"]["policies"] if p["policy_name"] == "task-execution")
+    assert [s["Sid"] for s in policy["policy_json"]["Statement"]] == ["WriteStackLogs"]  # no ECR right at all
+
+
+def test_a_repository_of_another_stack_is_refused_and_an_untagged_one_unless_adopted():
+    other = {"image_repository": {REPO: {"arn": REPO_ARN, "uri": REPO_URI, "tags": ours("dev-carbon")}}}
+    assert compile_model(with_repository(), refreshed=refreshed(other))[1] == [
+        f"batch_image_repositories[app]: ECR repository {REPO} belongs to stack 'dev-carbon' (tag "
+        "ondemand:stack=dev-carbon): a stack never changes another stack's resources; give this one another name"
+    ]
+    untagged = {"image_repository": {REPO: {"arn": REPO_ARN, "uri": REPO_URI, "tags": {}}}}
+    assert compile_model(with_repository(), refreshed=refreshed(untagged))[1] == [
+        f"batch_image_repositories[app]: ECR repository {REPO} exists and is not tagged as a member of any stack: "
+        "deploy with -e adopt=true (or adopt: true on the entry) to take it over and tag it"
+    ]
+    plan, lines = compile_model(with_repository({"adopt": True}), refreshed=refreshed(untagged))
+    row = next(r for r in plan["resources"] if r["kind"] == "image_repository")
+    assert (lines, row["action_hint"], row["arn"]) == ([], "adopt", REPO_ARN)
+
+
+ORPHAN = f"{STACK}-old"
+ORPHAN_ARN = f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/{ORPHAN}"
+
+
+def test_destroy_deletes_an_empty_repository_and_refuses_one_with_images_before_any_write():
+    found = {"image_repository": {REPO: {"arn": REPO_ARN, "uri": REPO_URI, "tags": ours()}}}
+    plan, lines = compile_model(with_repository(), state="absent", refreshed=refreshed(found))
+    assert lines == []
+    assert plan["batch"]["delete"]["image_repositories"] == [{"name": REPO, "force_delete": False, "images": 0}]
+    _plan, lines = compile_model(with_repository(), state="absent", refreshed=refreshed(found, counts={REPO: 3}))
+    assert lines == [
+        f"batch_image_repositories[app]: ECR repository {REPO} still holds 3 image(s), which destroy would delete "
+        "with it (images are data): remove them, or set force_delete: true on the entry "
+        "(batch_image_repositories_force_delete: true for every repository, or -e "
+        "batch_image_repositories_force_delete=true)"
+    ]
+
+
+def test_force_delete_of_the_entry_or_of_every_repository_deletes_it_with_its_images():
+    found = {"image_repository": {REPO: {"arn": REPO_ARN, "uri": REPO_URI, "tags": ours()}}}
+    for variables in (
+        with_repository({"force_delete": True}),
+        with_repository(batch_image_repositories_force_delete=True),
+    ):
+        plan, lines = compile_model(variables, state="absent", refreshed=refreshed(found, counts={REPO: 3}))
+        assert lines == []
+        assert plan["batch"]["delete"]["image_repositories"] == [{"name": REPO, "force_delete": True, "images": 3}]
+    # The entry's setting wins over the stack-wide one.
+    variables = with_repository({"force_delete": False}, batch_image_repositories_force_delete=True)
+    assert compile_model(variables, state="absent", refreshed=refreshed(found, counts={REPO: 3}))[1]
+
+
+def test_a_repository_tagged_as_the_stacks_that_left_the_model_is_listed_and_pruned_by_the_same_rule():
+    tagged = [{"arn": ORPHAN_ARN, "tags": ours()}]
+    plan, lines = compile_model(BASE, refreshed=refreshed(tagged=tagged))
+    assert (lines, plan["orphans"]["image_repository"]) == ([], [ORPHAN])
+    assert plan["batch"]["delete"]["image_repositories"] == []
+    assert "image repository: " + ORPHAN in plan["warnings"][0]
+    _plan, lines = compile_model(dict(BASE, prune=True), refreshed=refreshed(tagged=tagged, counts={ORPHAN: 2}))
+    assert lines == [
+        f"batch_image_repositories_force_delete: ECR repository {ORPHAN} still holds 2 image(s), which prune would "
+        "delete with it (images are data): remove them, or set force_delete: true on the entry "
+        "(batch_image_repositories_force_delete: true for every repository, or -e "
+        "batch_image_repositories_force_delete=true)"
+    ]
+    plan, lines = compile_model(
+        dict(BASE, prune=True, batch_image_repositories_force_delete=True),
+        refreshed=refreshed(tagged=tagged, counts={ORPHAN: 2}),
+    )
+    assert lines == []
+    assert plan["batch"]["delete"]["image_repositories"] == [{"name": ORPHAN, "force_delete": True, "images": 2}]
+
+
+def test_the_refresh_counts_images_only_of_the_repositories_a_run_would_delete():
+    from ansible_collections.ondemand.batch.plugins.plugin_utils.stack import refresh
+
+    plan, _lines = compile_model(with_repository())
+    found = {REPO: {"arn": REPO_ARN, "tags": ours()}}
+    tagged = [{"arn": ORPHAN_ARN, "tags": ours()}, {"arn": REPO_ARN, "tags": ours()}]
+    assert refresh.image_repositories_to_delete(plan, found, tagged) == []  # a deploy deletes none
+    plan["options"]["prune"]["batch"] = True
+    assert refresh.image_repositories_to_delete(plan, found, tagged) == [ORPHAN]
+    plan, _lines = compile_model(with_repository(), state="absent")
+    assert refresh.image_repositories_to_delete(plan, found, tagged) == [REPO, ORPHAN]
+    assert refresh.image_repositories_to_delete(plan, {REPO: None}, []) == []
+
+
+def test_the_outputs_give_each_repositorys_uri_to_push_to():
+    from ansible_collections.ondemand.batch.plugins.plugin_utils.stack import summary
+
+    plan, _lines = compile_model(with_repository(), refreshed=refreshed())
+    assert summary.outputs(plan, [])["batch"]["image_repositories"] == {REPO: {"arn": REPO_ARN, "uri": REPO_URI}}

@@ -53,6 +53,8 @@ FAIR = {"batch_scheduling_policies": [{"name": "fair"}]}
 FARGATE_JD = {"platform": "FARGATE", "vcpus": 1, "memory": 2048}
 EFS_ID = "fs-0123456789abcdef0"
 ACCESS_POINT = "fsap-0123456789abcdef0"
+REPOSITORY = {"batch_image_repositories": [{"name": "app"}]}
+DIGEST = "sha256:" + "0" * 64
 
 # (id, variables changed, [(exact path, rule regex)])
 CASES = [
@@ -593,6 +595,72 @@ CASES = [
         "update-to-latest-image-on-fargate",
         {"batch_compute_environments": [CE, {**FARGATE_CE, "update_to_latest_image_version": True}]},
         [("batch_compute_environments[fargate].update_to_latest_image_version", "only for EC2 and SPOT")],
+    ),
+    # ------------------------------------------------------------------ image repositories (issue 16)
+    (
+        "repository-name-with-uppercase",
+        {"batch_image_repositories": [{"name": "App"}]},
+        [("batch_image_repositories[App].name", r"'local-carbon-App' .*ECR names are lowercase")],
+    ),
+    (
+        "keep-images-0",
+        {"batch_image_repositories": [{"name": "app", "keep_images": 0}]},
+        [("batch_image_repositories[app].keep_images", r"at least 1 \(got 0\)")],
+    ),
+    (
+        "repository-misspelt-option",
+        {"batch_image_repositories": [{"name": "app", "keep_image": 3}]},
+        [("batch_image_repositories[app].keep_image", r"not an option here \(known: .*keep_images")],
+    ),
+    (
+        "duplicate-repository-names",
+        {"batch_image_repositories": [{"name": "app"}, {"name": "app"}]},
+        [("batch_image_repositories[app]", "used twice")],
+    ),
+    (
+        "repository-tag-overrides-membership",
+        {"batch_image_repositories": [{"name": "app", "tags": {"ondemand:stack": "other"}}]},
+        [("batch_image_repositories[app].tags.ondemand:stack", "reserved")],
+    ),
+    (
+        "image-of-an-unknown-repository",
+        jd(image={"repository": "app", "tag": "v3"}),
+        [("batch_job_definitions[jd].image.repository", r"'app' is not in batch_image_repositories \(known: none\)")],
+    ),
+    (
+        "image-without-tag-or-digest",
+        {**REPOSITORY, **jd(image={"repository": "app"})},
+        [("batch_job_definitions[jd].image", "give exactly one of tag and digest")],
+    ),
+    (
+        "image-with-tag-and-digest",
+        {**REPOSITORY, **jd(image={"repository": "app", "tag": "v3", "digest": DIGEST})},
+        [("batch_job_definitions[jd].image", "give exactly one of tag and digest")],
+    ),
+    (
+        "image-tag-starting-with-a-dot",
+        {**REPOSITORY, **jd(image={"repository": "app", "tag": ".v3"})},
+        [("batch_job_definitions[jd].image.tag", r"not starting with '\.' or '-' \(got '\.v3'\)")],
+    ),
+    (
+        "image-digest-not-sha256",
+        {**REPOSITORY, **jd(image={"repository": "app", "digest": "md5:abc"})},
+        [("batch_job_definitions[jd].image.digest", r"sha256: and 64 hex digits \(got 'md5:abc'\)")],
+    ),
+    (
+        "image-with-an-unknown-key",
+        {**REPOSITORY, **jd(image={"repository": "app", "tag": "v3", "registry": "x"})},
+        [("batch_job_definitions[jd].image.registry", r"not an option here \(known: repository, tag, digest\)")],
+    ),
+    (
+        "image-is-a-list",
+        jd(image=["busybox"]),
+        [("batch_job_definitions[jd].image", r"must be an image reference or a repository .*\(got list\)")],
+    ),
+    (
+        "fargate-image-from-a-repository-outside-the-stack",
+        {**FARGATE_STACK, **jd(**FARGATE_JD, image=f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/other:v1")},
+        [("batch_job_definitions[jd].image", "private ECR image outside batch_image_repositories")],
     ),
     # ------------------------------------------------------------------ schedules
     (
