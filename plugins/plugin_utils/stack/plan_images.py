@@ -96,6 +96,8 @@ class ImagesPart:
         """The image reference a job definition gets: a repository of the model resolved to its URI and tag (or
         digest), or the reference as written. Returns (image, image to check the definition with)."""
         field = join(path, "image")
+        if image is None:  # required: the schema has said so
+            return None, "placeholder"
         if isinstance(image, str):
             self.check_private_image(field, image, platform, images)
             return image, image
