@@ -32,6 +32,7 @@ SERVICES = (
     "events",
     "scheduler",
     "sns",
+    "ecr",
     "resourcegroupstaggingapi",
 )
 ROLE_PREFIXES = tuple(f"{role}_" for role in schema.ROLES)
@@ -128,7 +129,7 @@ class ActionModule(ActionBase):
                     msg=f"Could not read the stack's resources from AWS: {error}; nothing was changed.",
                 )
             refresh.apply_refresh(plan, refreshed, problems)
-            work.prepare(plan, refreshed, check_mode=check_mode)
+            work.prepare(plan, refreshed, check_mode=check_mode, problems=problems)
         if problems:
             return dict(result, failed=True, msg=problems.message(), problems=problems.lines())
         for warning in plan.get("warnings", []):

@@ -14,6 +14,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.ondemand.batch.plugins.module_utils import alert as alert_utils
 from ansible_collections.ondemand.batch.plugins.module_utils import compute_environment as ce_utils
+from ansible_collections.ondemand.batch.plugins.module_utils import image_repository as ecr_utils
 from ansible_collections.ondemand.batch.plugins.module_utils import job_definition as jd_utils
 from ansible_collections.ondemand.batch.plugins.module_utils import job_queue as jq_utils
 from ansible_collections.ondemand.batch.plugins.module_utils import schedule as schedule_utils
@@ -109,6 +110,10 @@ def _job_alert(params, problems):
     alert_utils.validate_alert_params(params, problems=problems)
 
 
+def _image_repository(params, problems):
+    ecr_utils.validate_repository_params(params, problems=problems)
+
+
 CHECKS = {
     "compute_environment": _compute_environment,
     "job_queue": _job_queue,
@@ -116,4 +121,5 @@ CHECKS = {
     "job_definition": _job_definition,
     "job_schedule": _job_schedule,
     "job_alert": _job_alert,
+    "image_repository": _image_repository,
 }

@@ -45,17 +45,13 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 MAX_TAG_KEY, MAX_TAG_VALUE = 128, 256
 
 SECRET_ACCESS_POLICY = "read-stack-secrets"
+# The execution role's own rights (instead of AmazonECSTaskExecutionRolePolicy, which lets it pull from every ECR
+# repository and write to every log group): the stack's log group, the stack's image repositories.
+TASK_EXECUTION_POLICY = "task-execution"
+ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 EVENTS_POLICY = "submit-stack-jobs"
 JOB_ROLE_POLICY = "application"
 ALERT_TARGET_ID = "alerts-topic"
-ALERT_INPUT_PATHS = {
-    "job": "$.detail.jobName",
-    "id": "$.detail.jobId",
-    "queue": "$.detail.jobQueue",
-    "status": "$.detail.status",
-    "reason": "$.detail.statusReason",
-}
-ALERT_INPUT_TEMPLATE = '"Batch job <job> (<id>) on <queue> is <status>: <reason>"'
 PLACEHOLDER_DEFAULT = "PLACEHOLDER: set the value of this secret out of band"
 
 # Inventory field -> module parameter, where they differ (problems are reported under the inventory's name).

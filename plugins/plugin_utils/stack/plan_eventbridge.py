@@ -3,11 +3,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The EventBridge part of the plan: schedules, the alert topic and rule."""
 
+import json
+
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack import modules
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_base import (
     ALERT_FIELDS,
-    ALERT_INPUT_PATHS,
-    ALERT_INPUT_TEMPLATE,
     ALERT_TARGET_ID,
     COMPONENT_TAG,
     EMAIL_RE,
@@ -15,6 +15,37 @@ from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_base imp
     TOPIC_NAME_RE,
 )
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.problems import join
+
+# What the failure alert says, from the "Batch Job State Change" event (its detail is DescribeJobs' JobDetail).
+# container is the last attempt's; retryStrategy.attempts what the job may take (JSON paths cannot count the
+# attempts list, and a list put into a text line comes out as JSON without its quotes).
+ALERT_INPUT_PATHS = {
+    "job": "$.detail.jobName",
+    "id": "$.detail.jobId",
+    "queue": "$.detail.jobQueue",
+    "status": "$.detail.status",
+    "reason": "$.detail.statusReason",
+    "exit": "$.detail.container.exitCode",
+    "attempts": "$.detail.retryStrategy.attempts",
+    "log": "$.detail.container.logStreamName",
+}
+
+
+def alert_input_template(stack, log_group):
+    """The alert's text: a sentence, then one field a line.
+
+    EventBridge takes a text template as JSON strings, one a line, and sends it as written (each line in its
+    quotes); a path the event lacks (no exit code when the container never started) gives an empty value.
+    """
+    lines = [
+        f"AWS Batch job <job> is <status> in stack {stack}: <reason>",
+        "Job ID: <id>",
+        "Queue: <queue>",
+        "Exit code: <exit>",
+        "Attempts allowed: <attempts>",
+        f"Log stream: <log> (log group {log_group})",
+    ]
+    return "\n".join(json.dumps(line, ensure_ascii=False) for line in lines)
 
 
 class EventBridgePart:
@@ -174,7 +205,7 @@ class EventBridgePart:
                 "target_arn": topic_arn,
                 "target_id": ALERT_TARGET_ID,
                 "input_paths": ALERT_INPUT_PATHS,
-                "input_template": ALERT_INPUT_TEMPLATE,
+                "input_template": alert_input_template(self.stack, batch["log_group"]["log_group_name"]),
                 "tags": alert_tags,
                 "purge_tags": True,
                 "state": "present",

@@ -5,12 +5,14 @@
 
 from ansible_collections.ondemand.batch.plugins.module_utils.compute_environment import EC2_TYPES
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_base import (
+    ECR_PULL_ACTIONS,
     EVENTS_POLICY,
     IAM_PATH_RE,
     JOB_ROLE_POLICY,
     REGION_TAG,
     ROLE_NAME_RE,
     SECRET_ACCESS_POLICY,
+    TASK_EXECUTION_POLICY,
 )
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.problems import join
 
@@ -18,7 +20,7 @@ from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.problems impo
 class IamPart:
     """A part of ``planner.Planner`` (see the module's docstring)."""
 
-    def iam(self, batch, eventbridge, secrets):
+    def iam(self, batch, eventbridge, secrets, images=None):
         m = self.model
         path = m.get("iam_path") or f"/{self.stack}/"
         if not IAM_PATH_RE.match(path) or len(path) > 512:
@@ -107,7 +109,7 @@ class IamPart:
             (
                 "execution",
                 "ecs-tasks.amazonaws.com",
-                [f"{managed}/AmazonECSTaskExecutionRolePolicy"],
+                [],  # its inline policy task-execution instead of AmazonECSTaskExecutionRolePolicy (see below)
                 f"ECS task execution role of the jobs of stack {self.stack} (image pull, logs, secrets)",
             ),
             ("events", principal, [], f"Lets EventBridge submit the scheduled jobs of stack {self.stack}"),
@@ -193,6 +195,7 @@ class IamPart:
                 "state": "present" if statements else "absent",
             }
         )
+        policies.append(self.task_execution_policy(names["execution"], images))
         if wants["events"]:
             batch_arn = self.arn("batch", "")[:-1]
             resources = [f"{batch_arn}:job/*"]
@@ -264,6 +267,31 @@ class IamPart:
                     *(f"{self.iam_job_role_prefix}{e.get('name')}" for _p, e in self.entries("iam_job_roles")),
                 }
             ),
+        }
+
+    def task_execution_policy(self, role_name, images):
+        """What ECS needs of the execution role besides the secrets: write the jobs' logs to the stack's log group
+        (awslogs on Fargate) and pull the images of the stack's repositories (Fargate; on EC2 the instance role
+        pulls). GetAuthorizationToken has no resource-level permissions: AWS grants it on * only."""
+        statements = [
+            {
+                "Sid": "WriteStackLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": self.arn("logs", f"log-group:{self.log_group_name()}:*"),
+            }
+        ]
+        repositories = sorted(r["arn"] for r in ((images or {}).get("by_name") or {}).values())
+        if repositories:
+            statements += [
+                {"Sid": "PullStackImages", "Effect": "Allow", "Action": ECR_PULL_ACTIONS, "Resource": repositories},
+                {"Sid": "GetRegistryToken", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+            ]
+        return {
+            "iam_name": role_name,
+            "policy_name": TASK_EXECUTION_POLICY,
+            "policy_json": {"Version": "2012-10-17", "Statement": statements},
+            "state": "present",
         }
 
     def role(self, name, path, service, managed_policies, description, boundary, tags, key, entry_path=None):

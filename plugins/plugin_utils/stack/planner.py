@@ -7,7 +7,7 @@ Pure: no AWS call. ``compile_plan(model, facts)`` takes the model checked by ``s
 the read-only AWS step found (``facts``: account, partition, network), applies the defaults that depend on
 other variables, runs every rule (the modules' own validators included) and returns the plan and the
 problems. ``refresh.apply_refresh`` then adds what exists in AWS (ownership, secret ARNs, orphans).
-One part per role: ``plan_iam``, ``plan_secrets``, ``plan_batch``, ``plan_eventbridge``.
+One part per role: ``plan_iam``, ``plan_secrets``, ``plan_batch`` (with ``plan_images``), ``plan_eventbridge``.
 """
 
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_base import (  # noqa: F401 - re-exported
@@ -23,10 +23,11 @@ from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_base imp
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_batch import BatchPart
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_eventbridge import EventBridgePart
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_iam import IamPart
+from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_images import ImagesPart
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_secrets import SecretsPart
 
 
-class Planner(IamPart, SecretsPart, BatchPart, EventBridgePart, PlannerBase):
+class Planner(IamPart, SecretsPart, ImagesPart, BatchPart, EventBridgePart, PlannerBase):
     """One compilation of one model. ``plan()`` returns the plan; ``problems`` holds every broken rule."""
 
     def plan(self):
@@ -40,6 +41,7 @@ class Planner(IamPart, SecretsPart, BatchPart, EventBridgePart, PlannerBase):
                 "stack": {"name": self.stack, "region": self.region},
             }
         secrets = self.secrets()
+        images = self.image_repositories()
         targets = self.eventbridge_targets()
         # IAM names are known before the Batch and EventBridge parts need their ARNs.
         backend = self.model.get("eventbridge_backend") or "events"
@@ -49,10 +51,16 @@ class Planner(IamPart, SecretsPart, BatchPart, EventBridgePart, PlannerBase):
                 for _p, e in self.entries("batch_compute_environments")
             ]
         }
-        iam = self.iam(provisional_batch, {"scheduled": targets, "backend": backend}, secrets)
-        batch = self.batch(iam["arns"], secrets)
+        iam = self.iam(provisional_batch, {"scheduled": targets, "backend": backend}, secrets, images)
+        batch = self.batch(iam["arns"], secrets, images)
         eventbridge = self.eventbridge(batch, iam["arns"]["events_role"])
-        for key in ("compute_environments", "scheduling_policies", "job_queues", "job_definitions"):
+        for key in (
+            "compute_environments",
+            "scheduling_policies",
+            "job_queues",
+            "job_definitions",
+            "image_repositories",
+        ):
             batch[key] = [_set_only(params) for params in batch[key]]
         eventbridge["schedules"] = [_set_only(params) for params in eventbridge["schedules"]]
         # Without the read-only AWS step every resource goes to its module (work.prepare narrows this down).

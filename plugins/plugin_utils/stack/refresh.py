@@ -30,6 +30,7 @@ MISSING_CODES = (
     "NotFound",
     "NotFoundException",
     "ResourceNotFound",
+    "RepositoryNotFoundException",
     "InvalidSubnetID.NotFound",
     "InvalidGroup.NotFound",
 )
@@ -47,6 +48,7 @@ KIND_LABELS = {
     "alert_topic": "SNS topic",
     "alert_rule": "alert rule",
     "iam_policy": "IAM inline policy",
+    "image_repository": "ECR repository",
 }
 
 
@@ -287,14 +289,44 @@ class AwsReader:
             "subscriptions": sorted(subscriptions),
         }
 
+    def image_repository(self, name):
+        ecr = self.client("ecr")
+        answer = self._missing_or(lambda: ecr.describe_repositories(repositoryNames=[name]))
+        if answer is None:
+            return None
+        repository = answer["repositories"][0]
+        tags = ecr.list_tags_for_resource(resourceArn=repository["repositoryArn"]).get("tags", [])
+        return {"arn": repository["repositoryArn"], "uri": repository["repositoryUri"], "tags": _tags_dict(tags)}
+
+    def image_count(self, name):
+        """How many images (digests) a repository holds: a destroy or prune decides on it before any write."""
+        ecr = self.client("ecr")
+        digests, token = set(), None
+        while True:
+            answer = self._missing_or(
+                lambda t=token: ecr.list_images(repositoryName=name, maxResults=1000, **({"nextToken": t} if t else {}))
+            )
+            if answer is None:
+                return 0
+            digests.update(image.get("imageDigest") for image in answer.get("imageIds", []))
+            token = answer.get("nextToken")
+            if not token:
+                return len(digests)
+
     def tagged(self, stack):
-        """Secrets, log groups, EventBridge rules and SNS topics tagged as members of ``stack``."""
+        """Secrets, log groups, EventBridge rules, SNS topics and ECR repositories tagged as members of ``stack``."""
         tagging = self.client("resourcegroupstaggingapi")
         found, token = [], ""
         while True:
             answer = tagging.get_resources(
                 TagFilters=[{"Key": MEMBERSHIP_TAG, "Values": [stack]}],
-                ResourceTypeFilters=["secretsmanager:secret", "logs:log-group", "events:rule", "sns:topic"],
+                ResourceTypeFilters=[
+                    "secretsmanager:secret",
+                    "logs:log-group",
+                    "events:rule",
+                    "sns:topic",
+                    "ecr:repository",
+                ],
                 PaginationToken=token,
             )
             for mapping in answer.get("ResourceTagMappingList", []):
@@ -318,6 +350,8 @@ class AwsReader:
         for schedule in eventbridge["schedules"] + eventbridge["absent_schedules"]:
             reader = self.schedule if schedule["backend"] == "scheduler" else self.rule
             calls[("schedule", schedule["name"])] = lambda n=schedule["name"], r=reader: r(n)
+        for repository in plan["batch"]["image_repositories"]:
+            calls[("image_repository", repository["name"])] = lambda n=repository["name"]: self.image_repository(n)
         topic_arn = eventbridge["alerts_topic_arn"]
         calls[("alert_topic", eventbridge["alerts_topic_name"])] = lambda: self.topic(topic_arn)
         calls[("alert_rule", eventbridge["alerts_rule_name"])] = lambda: self.rule(eventbridge["alerts_rule_name"])
@@ -342,10 +376,33 @@ class AwsReader:
         prefixes = tuple({f"{plan['iam']['name_prefix']}-", f"{plan['stack']['name']}-"})
         extra = [n for n in listed["roles_under_path"] if n not in wanted and n.startswith(prefixes)]
         listed["roles_under_path"] = self.parallel({n: lambda n=n: self.role(n) for n in extra}) if extra else {}
+        # Repositories a destroy or prune would delete: how many images each holds (images are data).
+        deleting = image_repositories_to_delete(plan, found.get("image_repository") or {}, listed["tagged"] or [])
+        listed["image_counts"] = (
+            self.parallel({n: lambda n=n: self.image_count(n) for n in deleting}) if deleting else {}
+        )
         return {"found": found, "listed": listed}
 
 
 # ------------------------------------------------------------------------------------------------ pure part
+def repository_name_of(arn):
+    """``team/app`` of ``arn:aws:ecr:REGION:ACCOUNT:repository/team/app``; None for another ARN."""
+    parts = arn_parts(arn) or {}
+    if parts.get("service") != "ecr" or not parts.get("resource", "").startswith("repository/"):
+        return None
+    return parts["resource"][len("repository/") :]
+
+
+def image_repositories_to_delete(plan, found, tagged):
+    """Names of the repositories this run may delete: with a destroy the model's that exist and every one tagged as
+    the stack's; with a prune of the batch role the tagged ones the model no longer has."""
+    model = {r["name"] for r in plan["batch"]["image_repositories"]}
+    orphans = {n for n in (repository_name_of(item["arn"]) for item in tagged) if n and n not in model}
+    if plan["state"] == "absent":
+        return sorted({n for n in model if found.get(n) is not None} | orphans)
+    return sorted(orphans) if plan["options"]["prune"].get("batch") else []
+
+
 def region_problems(region, partition_regions, listed_regions=None):
     """Problems of ``stack_region``: unknown to every partition botocore knows, and not listed by EC2."""
     if region in (partition_regions or []):
@@ -474,6 +531,16 @@ def resources(plan):
                     "adopt": False,
                 }
             )
+    for repository in plan["batch"].get("image_repository_names", {}).values():
+        out.append(
+            {
+                "kind": "image_repository",
+                "name": repository["name"],
+                "arn": repository["arn"],
+                "path": repository["path"],
+                "adopt": False,
+            }
+        )
     eventbridge = plan["eventbridge"]
     for schedule in eventbridge["schedules"]:
         out.append(
@@ -636,7 +703,10 @@ def orphans(plan, listed, batch_listing):
         if eventbridge["backend"] == "events"
         else set()
     )
-    out.update({"secret": [], "log_group": [], "schedule": [], "alert_rule": [], "alert_topic": []})
+    repository_names = {r["name"] for r in plan["batch"]["image_repositories"]}
+    out.update(
+        {"secret": [], "log_group": [], "schedule": [], "alert_rule": [], "alert_topic": [], "image_repository": []}
+    )
     for item in listed.get("tagged") or []:
         parts = arn_parts(item["arn"]) or {}
         service, resource = parts.get("service"), parts.get("resource", "")
@@ -658,6 +728,8 @@ def orphans(plan, listed, batch_listing):
                 out["alert_rule"].append(name)
         elif service == "sns" and resource != eventbridge["alerts_topic_name"]:
             out["alert_topic"].append(resource)
+        elif service == "ecr" and repository_name_of(item["arn"]) not in (None, *repository_names):
+            out["image_repository"].append(repository_name_of(item["arn"]))
     out["iam_role"] = sorted(
         n for n, info in (listed.get("roles_under_path") or {}).items() if info and ours(info, "iam_role")
     )

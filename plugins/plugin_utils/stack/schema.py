@@ -143,7 +143,7 @@ def _convert(path, value, spec, problems):
     except (TypeError, ValueError):
         problems.add(path, f"must be {_TYPE_WORDS.get(kind, kind)} (got {_shown(value, spec)})")
         return None
-    if spec.get("choices") is not None and converted not in spec["choices"]:
+    if spec.get("choices") is not None and kind != "list" and converted not in spec["choices"]:
         problems.add(path, f"must be one of {', '.join(map(str, spec['choices']))} (got {_shown(converted, spec)})")
         return None
     if kind == "list":
@@ -158,6 +158,8 @@ def _convert_list(path, values, spec, problems):
     if not element:
         return list(values)
     element_spec = {"type": element}
+    if spec.get("choices") is not None:  # a list's choices are those of each element
+        element_spec["choices"] = spec["choices"]
     if spec.get("options"):
         element_spec["options"] = spec["options"]
     if spec.get("no_log"):

@@ -29,6 +29,8 @@ RESULTS = (
     ("__batch_deleted_compute_environments", "compute_environment", "compute_environment", True),
     ("__batch_job_definitions", "job_definition", "job_definition", False),
     ("__batch_deleted_log_groups", "log_group", None, True),
+    ("__batch_image_repositories", "image_repository", "repository", False),
+    ("__batch_deleted_image_repositories", "image_repository", None, True),
     ("__eventbridge_schedules", "schedule", "schedule", False),
     ("__eventbridge_alert_topics", "alert_topic", None, False),
     ("__eventbridge_alert_rules", "alert_rule", "job_alert", False),
@@ -157,7 +159,14 @@ def rows(plan, results):
 def _arn(result, key):
     value = result.get(key) if key else None
     if isinstance(value, dict):
-        for field in ("arn", "compute_environment_arn", "job_queue_arn", "job_definition_arn", "scheduling_policy_arn"):
+        for field in (
+            "arn",
+            "compute_environment_arn",
+            "job_queue_arn",
+            "job_definition_arn",
+            "scheduling_policy_arn",
+            "repository_arn",
+        ):
             if value.get(field) and "****" not in str(value[field]):
                 return value[field]
     return None
@@ -232,6 +241,11 @@ def outputs(plan, summary_rows):
             "scheduling_policies": named("scheduling_policy", [p["name"] for p in batch["scheduling_policies"]]),
             "job_queues": named("job_queue", [p["name"] for p in batch["job_queues"]]),
             "job_definitions": named("job_definition", [p["name"] for p in batch["job_definitions"]]),
+            # Where to push: docker push <uri>:<tag>.
+            "image_repositories": {
+                r["name"]: {"arn": arns.get(("image_repository", r["name"])) or r["arn"], "uri": r["uri"]}
+                for r in batch.get("image_repository_names", {}).values()
+            },
             "default_job_queue": batch["default_job_queue"],
             "default_job_definition": batch["default_job_definition"],
         },

@@ -20,6 +20,7 @@ ROLE_OF_KIND = {
     "schedule": "eventbridge",
     "alert_rule": "eventbridge",
     "alert_topic": "eventbridge",
+    "image_repository": "batch",
 }
 
 
@@ -36,8 +37,9 @@ def _ours(refreshed, kind, name, stack, adopt, region):
     return owned in ("ours", "unknown") or (owned == "untagged" and adopt)
 
 
-def prepare(plan, refreshed, check_mode=False):
-    """Add ``delete`` lists, ``predicted`` changes, ``not_removed`` and ``warnings`` to the plan."""
+def prepare(plan, refreshed, check_mode=False, problems=None):
+    """Add ``delete`` lists, ``predicted`` changes, ``not_removed`` and ``warnings`` to the plan; deletions the
+    plan refuses (a repository that holds images, without force_delete) go to ``problems``."""
     plan["predicted"] = []
     plan["warnings"] = []
     plan["not_removed"] = []
@@ -46,6 +48,7 @@ def prepare(plan, refreshed, check_mode=False):
     else:
         _deploy(plan, refreshed, check_mode)
         _unchanged_skipped(plan, refreshed)
+    _image_repository_deletions(plan, refreshed, problems)
     _module_runs(plan)
     return plan
 
@@ -157,6 +160,31 @@ def _module_runs(plan):
     }
 
 
+def _image_repository_deletions(plan, refreshed, problems):
+    """Images are data: a repository that still holds some is deleted only with force_delete (the entry's, else
+    batch_image_repositories_force_delete); otherwise the run is refused before any write, naming it."""
+    names = plan["batch"]["delete"].get("image_repositories") or []
+    model = {r["name"]: r for r in plan["batch"].get("image_repository_names", {}).values()}
+    counts = refreshed["listed"].get("image_counts") or {}
+    default = bool(plan["batch"].get("image_repositories_force_delete"))
+    deletions = []
+    for name in names:
+        entry = model.get(name)
+        force = entry["force_delete"] if entry else default
+        images = counts.get(name, 0)
+        if images and not force and problems is not None:
+            where = entry["path"] if entry else "batch_image_repositories_force_delete"
+            why = "destroy" if plan["state"] == "absent" else "prune"
+            problems.add(
+                where,
+                f"ECR repository {name} still holds {images} image(s), which {why} would delete with it (images are "
+                "data): remove them, or set force_delete: true on the entry (batch_image_repositories_force_delete: "
+                "true for every repository, or -e batch_image_repositories_force_delete=true)",
+            )
+        deletions.append({"name": name, "force_delete": bool(force), "images": images})
+    plan["batch"]["delete"]["image_repositories"] = deletions
+
+
 def _deploy(plan, refreshed, check_mode):
     region = plan["stack"]["region"]
     orphans = plan["orphans"]
@@ -186,6 +214,7 @@ def _deploy(plan, refreshed, check_mode):
         "compute_environments": take["compute_environment"],
         "job_definitions": take["job_definition"],
         "log_groups": take["log_group"],
+        "image_repositories": take["image_repository"],
     }
     eventbridge = plan["eventbridge"]
     schedules = [s for s in eventbridge["absent_schedules"] if _exists(refreshed, "schedule", s["name"])]
@@ -305,6 +334,12 @@ def _destroy(plan, refreshed):
             set(owned("job_definition", [p["name"] for p in batch["job_definitions"]]) + orphans["job_definition"])
         ),
         "log_groups": sorted(set(owned("log_group", [batch["log_group"]["log_group_name"]]) + orphans["log_group"])),
+        "image_repositories": sorted(
+            set(
+                owned("image_repository", [r["name"] for r in batch["image_repositories"]])
+                + orphans["image_repository"]
+            )
+        ),
     }
     secrets = plan["secrets"]
     window = secrets["default_recovery_window_days"]

@@ -93,9 +93,17 @@ def check_iam(c, secret_arn):
         p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=f"{STACK}-job-execution")["AttachedPolicies"]
     ]
     c.check(
-        "execution role has AmazonECSTaskExecutionRolePolicy",
-        attached == ["AmazonECSTaskExecutionRolePolicy"],
+        "execution role has no managed policy (AmazonECSTaskExecutionRolePolicy would let it pull any image)",
+        attached == [],
         attached,
+    )
+    document = iam.get_role_policy(RoleName=f"{STACK}-job-execution", PolicyName="task-execution")["PolicyDocument"]
+    resources, actions = statement_resources(document, "WriteStackLogs")
+    c.check(
+        "execution role writes to the stack's log group only",
+        resources == [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{LOG_GROUP}:*"]
+        and actions == ["logs:CreateLogStream", "logs:PutLogEvents"],
+        f"{actions} on {resources}",
     )
     document = iam.get_role_policy(RoleName=f"{STACK}-job-execution", PolicyName="read-stack-secrets")["PolicyDocument"]
     resources, actions = statement_resources(document, "ReadStackSecrets")

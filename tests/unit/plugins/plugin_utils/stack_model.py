@@ -58,7 +58,7 @@ def compile_model(variables, facts=None, state="present", check_mode=False, refr
     problems.items.extend(p for p in compiled.items if p not in problems.items)
     if refreshed is not None:
         refresh.apply_refresh(plan, refreshed, problems)
-        work.prepare(plan, refreshed, check_mode=check_mode)
+        work.prepare(plan, refreshed, check_mode=check_mode, problems=problems)
     return plan, problems.lines()
 
 

@@ -185,6 +185,7 @@ ORPHANS = {
         },
         {"arn": f"arn:aws:events:eu-west-1:{ACCOUNT}:rule/{STACK}-old-alerts", "tags": tagged()},
         {"arn": f"arn:aws:sns:eu-west-1:{ACCOUNT}:{STACK}-old-topic", "tags": tagged()},
+        {"arn": f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/{STACK}-old-app", "tags": tagged()},
     ],
     "compute_environment": {
         f"{STACK}-old-ce": {"arn": "arn:ce", "tags": tagged()},
@@ -202,6 +203,7 @@ EXPECTED_ORPHANS = {
     "alert_topic": [f"{STACK}-old-topic"],
     "compute_environment": [f"{STACK}-old-ce"],
     "iam_role": [f"{STACK}-spot-fleet"],
+    "image_repository": [f"{STACK}-old-app"],
     "job_definition": [f"{STACK}-old-jd"],
     "job_queue": [f"{STACK}-old-jq"],
     "log_group": ["/aws/batch/old"],
@@ -228,6 +230,7 @@ def test_prune_removes_them_and_only_them():
         "compute_environments": [f"{STACK}-old-ce"],
         "job_definitions": [f"{STACK}-old-jd"],
         "log_groups": ["/aws/batch/old"],
+        "image_repositories": [{"name": f"{STACK}-old-app", "force_delete": False, "images": 0}],
     }
     assert plan["secrets"]["delete"] == [{"secret_name": f"/{STACK}/OLD", "recovery_window_days": 0}]
     assert plan["iam"]["delete_roles"] == [f"{STACK}-spot-fleet"]
@@ -279,6 +282,7 @@ def test_check_mode_predicts_what_a_module_cannot_on_an_empty_account():
         ("alert_topic", f"{STACK}-alerts", "create"),
         ("iam_policy", f"{STACK}-events/submit-stack-jobs", "create"),
         ("iam_policy", f"{STACK}-job-execution/read-stack-secrets", "create"),
+        ("iam_policy", f"{STACK}-job-execution/task-execution", "create"),
     ]
 
 

@@ -50,6 +50,11 @@ SCHEDULER = {"eventbridge_backend": "scheduler"}
 # A queue on Fargate capacity, for the Fargate job definition cases.
 FARGATE_STACK = {"batch_compute_environments": [FARGATE_CE], **jq(compute_environments=["fargate"])}
 FAIR = {"batch_scheduling_policies": [{"name": "fair"}]}
+FARGATE_JD = {"platform": "FARGATE", "vcpus": 1, "memory": 2048}
+EFS_ID = "fs-0123456789abcdef0"
+ACCESS_POINT = "fsap-0123456789abcdef0"
+REPOSITORY = {"batch_image_repositories": [{"name": "app"}]}
+DIGEST = "sha256:" + "0" * 64
 
 # (id, variables changed, [(exact path, rule regex)])
 CASES = [
@@ -411,6 +416,251 @@ CASES = [
         "unknown-default-job-definition",
         {"batch_default_job_definition": "nope"},
         [("batch_default_job_definition", r"one of local-carbon-jd \(got 'nope'\)")],
+    ),
+    # ------------------------------------------------------------------ job definition options (issue 16)
+    (
+        "volume-host-path-and-efs",
+        jd(volumes=[{"name": "v", "host_path": "/mnt/v", "efs": {"file_system_id": EFS_ID}}]),
+        [("batch_job_definitions[jd].volumes[v]", "takes host_path or efs, not both")],
+    ),
+    (
+        "host-volume-on-fargate",
+        {**FARGATE_STACK, **jd(**FARGATE_JD, volumes=[{"name": "v", "host_path": "/mnt/v"}])},
+        [("batch_job_definitions[jd].volumes[v].host_path", "not supported on FARGATE")],
+    ),
+    (
+        "host-path-relative",
+        jd(volumes=[{"name": "v", "host_path": "mnt/v"}]),
+        [("batch_job_definitions[jd].volumes[v].host_path", r"absolute path on the instance.*'mnt/v'")],
+    ),
+    (
+        "volume-name-with-space",
+        jd(volumes=[{"name": "my data"}]),
+        [("batch_job_definitions[jd].volumes[0].name", r"letters, digits, '-' and '_' \(got 'my data'\)")],
+    ),
+    (
+        "efs-file-system-id-not-an-id",
+        jd(volumes=[{"name": "v", "efs": {"file_system_id": "my-efs"}}]),
+        [
+            (
+                "batch_job_definitions[jd].volumes[v].efs.file_system_id",
+                r"EFS file system ID, fs-\.\.\. \(got 'my-efs'\)",
+            )
+        ],
+    ),
+    (
+        "efs-access-point-without-transit-encryption",
+        jd(volumes=[{"name": "v", "efs": {"file_system_id": EFS_ID, "access_point_id": ACCESS_POINT}}]),
+        [("batch_job_definitions[jd].volumes[v].efs.access_point_id", "needs transit_encryption: true")],
+    ),
+    (
+        "efs-access-point-with-root-directory",
+        jd(
+            volumes=[
+                {
+                    "name": "v",
+                    "efs": {
+                        "file_system_id": EFS_ID,
+                        "access_point_id": ACCESS_POINT,
+                        "transit_encryption": True,
+                        "root_directory": "/data",
+                    },
+                }
+            ]
+        ),
+        [("batch_job_definitions[jd].volumes[v].efs.root_directory", r"must be / or unset with an access point")],
+    ),
+    (
+        "efs-iam-without-job-role",
+        jd(volumes=[{"name": "v", "efs": {"file_system_id": EFS_ID, "transit_encryption": True, "iam": True}}]),
+        [("batch_job_definitions[jd].volumes[v].efs.iam", "give the job definition a job_role")],
+    ),
+    (
+        "efs-iam-without-transit-encryption",
+        {
+            "iam_job_roles": [{"name": "app"}],
+            **jd(job_role="app", volumes=[{"name": "v", "efs": {"file_system_id": EFS_ID, "iam": True}}]),
+        },
+        [("batch_job_definitions[jd].volumes[v].efs.iam", "needs transit_encryption: true")],
+    ),
+    (
+        "efs-port-without-transit-encryption",
+        jd(volumes=[{"name": "v", "efs": {"file_system_id": EFS_ID, "transit_encryption_port": 2049}}]),
+        [("batch_job_definitions[jd].volumes[v].efs.transit_encryption_port", "only used with transit_encryption")],
+    ),
+    (
+        "efs-misspelt-option",
+        jd(volumes=[{"name": "v", "efs": {"filesystem_id": EFS_ID}}]),
+        [
+            ("batch_job_definitions[jd].volumes[v].efs.filesystem_id", r"not an option here \(known: .*file_system_id"),
+            ("batch_job_definitions[jd].volumes[v].efs.file_system_id", "is required"),
+        ],
+    ),
+    (
+        "mount-point-of-an-unknown-volume",
+        jd(volumes=[{"name": "v"}], mount_points=[{"source_volume": "w", "container_path": "/w"}]),
+        [("batch_job_definitions[jd].mount_points", "source_volume 'w' is not one of the volumes")],
+    ),
+    (
+        "mount-point-relative-path",
+        jd(volumes=[{"name": "v"}], mount_points=[{"source_volume": "v", "container_path": "data"}]),
+        [("batch_job_definitions[jd].mount_points[0].container_path", r"absolute path in the container.*'data'")],
+    ),
+    (
+        "shared-memory-on-fargate",
+        {**FARGATE_STACK, **jd(**FARGATE_JD, linux_parameters={"shared_memory_size": 64})},
+        [("batch_job_definitions[jd].linux_parameters.shared_memory_size", "not supported on FARGATE")],
+    ),
+    (
+        "tmpfs-on-fargate",
+        {**FARGATE_STACK, **jd(**FARGATE_JD, linux_parameters={"tmpfs": [{"container_path": "/t", "size": 8}]})},
+        [("batch_job_definitions[jd].linux_parameters.tmpfs", "not supported on FARGATE")],
+    ),
+    (
+        "swappiness-150",
+        jd(linux_parameters={"max_swap": 512, "swappiness": 150}),
+        [("batch_job_definitions[jd].linux_parameters.swappiness", r"must be 0 to 100 \(got 150\)")],
+    ),
+    (
+        "swappiness-without-max-swap",
+        jd(linux_parameters={"swappiness": 10}),
+        [("batch_job_definitions[jd].linux_parameters.swappiness", "no effect without max_swap")],
+    ),
+    (
+        "tmpfs-size-0",
+        jd(linux_parameters={"tmpfs": [{"container_path": "/t", "size": 0}]}),
+        [("batch_job_definitions[jd].linux_parameters.tmpfs[0].size", r"at least 1 MiB \(got 0\)")],
+    ),
+    (
+        "device-permission-unknown",
+        jd(linux_parameters={"devices": [{"host_path": "/dev/fuse", "permissions": ["EXECUTE"]}]}),
+        [
+            (
+                "batch_job_definitions[jd].linux_parameters.devices[0].permissions[0]",
+                r"must be one of READ, WRITE, MKNOD \(got 'EXECUTE'\)",
+            )
+        ],
+    ),
+    (
+        "ulimit-unknown-name",
+        jd(ulimits=[{"name": "files", "soft_limit": 1, "hard_limit": 2}]),
+        [("batch_job_definitions[jd].ulimits[0].name", r"must be one of core, .*nofile.* \(got 'files'\)")],
+    ),
+    (
+        "ulimit-soft-above-hard",
+        jd(ulimits=[{"name": "nofile", "soft_limit": 8192, "hard_limit": 1024}]),
+        [("batch_job_definitions[jd].ulimits[0].soft_limit", r"must not exceed hard_limit \(8192 > 1024\)")],
+    ),
+    (
+        "ulimit-twice",
+        jd(
+            ulimits=[
+                {"name": "nofile", "soft_limit": 1, "hard_limit": 2},
+                {"name": "nofile", "soft_limit": 1, "hard_limit": 4},
+            ]
+        ),
+        [("batch_job_definitions[jd].ulimits[1].name", "nofile is set twice")],
+    ),
+    (
+        "privileged-on-fargate",
+        {**FARGATE_STACK, **jd(**FARGATE_JD, privileged=True)},
+        [("batch_job_definitions[jd].privileged", "not supported on FARGATE")],
+    ),
+    (
+        "log-option-moves-the-log-group",
+        jd(log_options={"awslogs-group": "/elsewhere", "awslogs-stream-prefix": "jd"}),
+        [("batch_job_definitions[jd].log_options.awslogs-group", "is set by the plan")],
+    ),
+    (
+        "raw-container-properties-set-the-execution-role",
+        jd(container_properties={"executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/admin"}),
+        [("batch_job_definitions[jd].container_properties.executionRoleArn", "set by an option of the model")],
+    ),
+    (
+        "raw-container-properties-set-an-option",
+        jd(container_properties={"mountPoints": []}),
+        [("batch_job_definitions[jd].container_properties.mountPoints", "use mount_points")],
+    ),
+    (
+        "raw-container-properties-in-snake-case",
+        jd(container_properties={"enable_execute_command": True}),
+        [
+            (
+                "batch_job_definitions[jd].container_properties.enable_execute_command",
+                r"not a containerProperties field .*enableExecuteCommand",
+            )
+        ],
+    ),
+    (
+        "update-to-latest-image-on-fargate",
+        {"batch_compute_environments": [CE, {**FARGATE_CE, "update_to_latest_image_version": True}]},
+        [("batch_compute_environments[fargate].update_to_latest_image_version", "only for EC2 and SPOT")],
+    ),
+    # ------------------------------------------------------------------ image repositories (issue 16)
+    (
+        "repository-name-with-uppercase",
+        {"batch_image_repositories": [{"name": "App"}]},
+        [("batch_image_repositories[App].name", r"'local-carbon-App' .*ECR names are lowercase")],
+    ),
+    (
+        "keep-images-0",
+        {"batch_image_repositories": [{"name": "app", "keep_images": 0}]},
+        [("batch_image_repositories[app].keep_images", r"at least 1 \(got 0\)")],
+    ),
+    (
+        "repository-misspelt-option",
+        {"batch_image_repositories": [{"name": "app", "keep_image": 3}]},
+        [("batch_image_repositories[app].keep_image", r"not an option here \(known: .*keep_images")],
+    ),
+    (
+        "duplicate-repository-names",
+        {"batch_image_repositories": [{"name": "app"}, {"name": "app"}]},
+        [("batch_image_repositories[app]", "used twice")],
+    ),
+    (
+        "repository-tag-overrides-membership",
+        {"batch_image_repositories": [{"name": "app", "tags": {"ondemand:stack": "other"}}]},
+        [("batch_image_repositories[app].tags.ondemand:stack", "reserved")],
+    ),
+    (
+        "image-of-an-unknown-repository",
+        jd(image={"repository": "app", "tag": "v3"}),
+        [("batch_job_definitions[jd].image.repository", r"'app' is not in batch_image_repositories \(known: none\)")],
+    ),
+    (
+        "image-without-tag-or-digest",
+        {**REPOSITORY, **jd(image={"repository": "app"})},
+        [("batch_job_definitions[jd].image", "give exactly one of tag and digest")],
+    ),
+    (
+        "image-with-tag-and-digest",
+        {**REPOSITORY, **jd(image={"repository": "app", "tag": "v3", "digest": DIGEST})},
+        [("batch_job_definitions[jd].image", "give exactly one of tag and digest")],
+    ),
+    (
+        "image-tag-starting-with-a-dot",
+        {**REPOSITORY, **jd(image={"repository": "app", "tag": ".v3"})},
+        [("batch_job_definitions[jd].image.tag", r"not starting with '\.' or '-' \(got '\.v3'\)")],
+    ),
+    (
+        "image-digest-not-sha256",
+        {**REPOSITORY, **jd(image={"repository": "app", "digest": "md5:abc"})},
+        [("batch_job_definitions[jd].image.digest", r"sha256: and 64 hex digits \(got 'md5:abc'\)")],
+    ),
+    (
+        "image-with-an-unknown-key",
+        {**REPOSITORY, **jd(image={"repository": "app", "tag": "v3", "registry": "x"})},
+        [("batch_job_definitions[jd].image.registry", r"not an option here \(known: repository, tag, digest\)")],
+    ),
+    (
+        "image-is-a-list",
+        jd(image=["busybox"]),
+        [("batch_job_definitions[jd].image", r"must be an image reference or a repository .*\(got list\)")],
+    ),
+    (
+        "fargate-image-from-a-repository-outside-the-stack",
+        {**FARGATE_STACK, **jd(**FARGATE_JD, image=f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/other:v1")},
+        [("batch_job_definitions[jd].image", "private ECR image outside batch_image_repositories")],
     ),
     # ------------------------------------------------------------------ schedules
     (
