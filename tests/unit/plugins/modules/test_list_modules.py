@@ -192,8 +192,7 @@ def test_queues_look_their_environments_up_in_one_call(clients):
         {"name": "same-jq", "priority": 1, "compute_environments": ["a-ce", "b-ce"]},
     ]
     result = run(job_queues, JQ, entries, clients, check_mode=True).result
-    reads = [(op, kwargs) for op, kwargs in batch.calls]
-    assert reads == [
+    assert batch.calls == [
         ("describe_job_queues", {"jobQueues": ["new-jq", "other-jq", "same-jq"]}),
         ("describe_compute_environments", {"computeEnvironments": ["a-ce", "b-ce"]}),
     ]
