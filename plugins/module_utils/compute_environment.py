@@ -645,8 +645,9 @@ def predicted_detail(name, arn, options, tags, status="VALID"):
     if detail["type"] == "MANAGED":
         resources = compute_resources_request(options)
         if options.get("compute_resource_type") in EC2_TYPES:
+            # AWS's defaults for what the request leaves out (an allocation strategy left out is reported as none,
+            # and compared as BEST_FIT, see current_options).
             resources.setdefault("minvCpus", 0)
-            resources.setdefault("allocationStrategy", BEST_FIT)
             resources.setdefault("desiredvCpus", resources["minvCpus"])
         detail["computeResources"] = resources
     elif options.get("unmanaged_vcpus") is not None:

@@ -443,14 +443,15 @@ def view(detail):
 
 def static_problems(entry, problems):
     """What a list entry's options break that needs no AWS call (the rest is checked against the environment)."""
-    with problems.rule():
-        validate_name("name", entry["name"])
-    if entry.get("state", "present") != "present":
-        return
     options = {option: entry.get(option) for option in ALL_OPTIONS}
-    if options.get("compute_resource_type") is not None or options.get("type") == "UNMANAGED":
+    options[LATEST_IMAGE] = entry.get(LATEST_IMAGE)
+    typed = options.get("compute_resource_type") is not None or options.get("type") == "UNMANAGED"
+    if entry.get("state", "present") == "present" and typed:
         # As an update of an environment of this type: rules that need the existing one come after the read.
         validate_options(entry["name"], options, {}, problems=problems)
+    else:
+        with problems.rule():
+            validate_name("name", entry["name"])
 
 
 def read_entries(ctx, entries):

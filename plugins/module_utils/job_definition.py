@@ -17,6 +17,7 @@ import copy
 import re
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict, snake_dict_to_camel_dict
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import scrub_none_parameters
 
 from ansible_collections.ondemand.batch.plugins.module_utils.common import paginate_items
@@ -853,6 +854,14 @@ def deregister_job_definition(client, arn):
 
 
 @BatchErrorHandler.common_error_handler("describe job definitions")
+def _described_by_names(client, chunk):
+    """One batched read (pages followed), or None when Batch refuses names in ``jobDefinitions``."""
+    try:
+        return paginate_items(client.describe_job_definitions, "jobDefinitions", jobDefinitions=chunk)
+    except is_boto3_error_code("ClientException"):
+        return None
+
+
 def read_revisions(client, names):
     """``{name: every revision of it (any status), newest first}`` for many names at once.
 
@@ -860,12 +869,20 @@ def read_revisions(client, names):
     names or full ARN entries" in the API reference), following ``nextToken``. That parameter cannot be combined
     with ``status``, so every revision comes back and ACTIVE ones are picked here; the INACTIVE ones tell the next
     revision number (check mode predicts it without another call).
+
+    The current API reference documents ``jobDefinitions`` as ``name:revision`` or ARN entries only. So that a Batch
+    that ignores or refuses bare names can never make existing definitions look new (and registered again), a
+    chunk that finds nothing at all, or is refused, is read again name by name (``jobDefinitionName``): that costs
+    one read per name only when none of a hundred names exists yet, as on a first deploy.
     """
     found = {name: {} for name in names}
     unique = list(dict.fromkeys(names))
     for index in range(0, len(unique), DESCRIBE_BATCH):
         chunk = unique[index : index + DESCRIBE_BATCH]
-        for definition in paginate_items(client.describe_job_definitions, "jobDefinitions", jobDefinitions=chunk):
+        described = _described_by_names(client, chunk)
+        if not described:
+            described = [d for name in chunk for d in list_revisions(client, name, status=None)]
+        for definition in described:
             revisions = found.get(definition.get("jobDefinitionName"))
             if revisions is not None:
                 revisions[definition["jobDefinitionArn"]] = definition

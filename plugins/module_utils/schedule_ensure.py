@@ -14,8 +14,10 @@ looked up once per module run, with batched calls in the list form.
 
 import copy
 
+from ansible_collections.ondemand.batch.plugins.module_utils.alert import rule_arn
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchErrorHandler, BatchValidationError
 from ansible_collections.ondemand.batch.plugins.module_utils.events import (
+    DEFAULT_EVENT_BUS,
     apply_owned_target_removal,
     plan_owned_target_removal,
     plan_rule_tags,
@@ -195,6 +197,9 @@ def _rule_present(ctx, name, params, current):
     changed = bool(rule_changes or target_changes or to_set or to_unset)
 
     arn = (rule or {}).get("Arn")
+    if rule is None and ctx.check_mode:
+        partition, account = ctx.account([params.get("role_arn")])
+        arn = rule_arn(partition, ctx.region, account, DEFAULT_EVENT_BUS, name)
     after_rule = dict(rule or {}, **wanted_rule)
     if "Description" not in wanted_rule:
         after_rule.pop("Description", None)
@@ -285,6 +290,9 @@ def _schedule_present(ctx, name, params, dates, current):
         return False, before, before
     after_schedule = copy.deepcopy(request)
     after_schedule["Arn"] = (current or {}).get("Arn")
+    if current is None and ctx.check_mode:
+        prefix = ctx.arn_prefix("scheduler", [params.get("role_arn")])
+        after_schedule["Arn"] = f"{prefix}:schedule/{request['GroupName']}/{name}"
     ctx.plan("create" if current is None else "update", changed_fields(before, render_schedule(after_schedule)))
     if not ctx.check_mode:
         yield PLANNED

@@ -57,6 +57,7 @@ EXAMPLES = r"""
         subnets: [subnet-0a1b2c3d4e5f60001]
         security_group_ids: [sg-0a1b2c3d4e5f60003]
         instance_role: ecsInstanceRole
+        update_to_latest_image_version: true
         tags:
           ondemand:stack: dev-carbon
       - name: dev-carbon-fargate-ce

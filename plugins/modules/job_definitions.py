@@ -22,8 +22,10 @@ description:
   - "C(DescribeJobDefinitions) with C(jobDefinitions) (up to 100 names a call, C(nextToken) followed) reads every
     revision of every entry at once: a no-change run of N definitions makes about N/100 reads (more when names have
     many revisions, since that call cannot filter on status: it returns INACTIVE revisions too, which tell check mode
-    the next revision number without another call) and no write. Partial Secrets Manager ARNs are resolved once each,
-    see O(job_definitions[].secrets)."
+    the next revision number without another call) and no write. A hundred names of which none exists yet (a first
+    deploy) are read again one by one with C(jobDefinitionName), so that a Batch that takes only C(name:revision)
+    entries there can never make existing definitions look new. Partial Secrets Manager ARNs are resolved once
+    each, see O(job_definitions[].secrets)."
   - Only what differs is written. Registrations, tag changes and deregistrations are issued per entry, with no waiting
     (job definitions have no status to wait for).
   - Once writing, an entry that fails does not stop the others; the task then fails with a message naming each failed

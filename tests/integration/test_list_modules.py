@@ -238,6 +238,11 @@ def test_stack_lifecycle_with_one_task_per_kind(aws, playbook, net):
     assert created.rc == 0, created.stdout[-4000:]
     for kind in KINDS:
         assert plan(created, kind) == plan(predicted, kind), kind
+    # Check mode predicted each creation's result (but what only AWS can know: cluster ARN, UUID, reasons).
+    for kind in KINDS:
+        for name, item in entries(created, kind).items():
+            prediction = entries(predicted, kind)[name][RESULT_KEYS[kind]]
+            assert comparable(kind, prediction) == comparable(kind, item[RESULT_KEYS[kind]]), (kind, name)
     # The partial secret ARN was registered as the secret's full ARN.
     definition = entries(created, "job_definitions")["l-jd-0"]["job_definition"]
     assert definition["container_properties"]["secrets"] == [{"name": "MY_SECRET", "value_from": net["secret_arn"]}]

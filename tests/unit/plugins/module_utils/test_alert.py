@@ -198,5 +198,5 @@ def test_every_broken_rule_of_an_alert_is_collected():
         },
         problems=problems,
     )
-    assert [f for f, _ in problems.items] == ["statuses", "description", "tags"]
+    assert [field for field, _rule in problems.items] == ["statuses", "description", "tags"]
     assert "EXPLODED is not a job status" in problems.items[0][1]

@@ -815,6 +815,42 @@ def test_read_revisions_by_name_in_batches_of_100_following_next_token():
     assert found["jd-missing"] == [] and len(found) == 151
 
 
+def test_a_chunk_that_finds_nothing_is_read_again_name_by_name():
+    """Should Batch ignore bare names in jobDefinitions (its current reference documents name:revision), existing
+    definitions must not look new: a chunk that finds nothing is read again with jobDefinitionName."""
+
+    class IgnoresNames(FakeBatch):
+        def describe_job_definitions(self, **kwargs):
+            if "jobDefinitions" in kwargs:
+                self._record("describe_job_definitions", dict(kwargs))
+                return {"jobDefinitions": []}
+            return super().describe_job_definitions(**kwargs)
+
+    client = IgnoresNames([other("jd-a", 1)])
+    found = jd.read_revisions(client, ["jd-a", "jd-b"])
+    assert [d["revision"] for d in found["jd-a"]] == [1] and found["jd-b"] == []
+    assert [sorted(kwargs) for _name, kwargs in client.calls] == [
+        ["jobDefinitions"],
+        ["jobDefinitionName"],
+        ["jobDefinitionName"],
+    ]
+
+
+def test_a_chunk_refused_by_batch_is_read_name_by_name():
+    import botocore.exceptions
+
+    class RefusesNames(FakeBatch):
+        def describe_job_definitions(self, **kwargs):
+            if "jobDefinitions" in kwargs:
+                raise botocore.exceptions.ClientError(
+                    {"Error": {"Code": "ClientException", "Message": "bad entry"}}, "DescribeJobDefinitions"
+                )
+            return super().describe_job_definitions(**kwargs)
+
+    found = jd.read_revisions(RefusesNames([other("jd-a", 2)]), ["jd-a"])
+    assert [d["revision"] for d in found["jd-a"]] == [2]
+
+
 def test_pre_read_revisions_make_no_more_calls_even_to_predict():
     request = jd.build_request(params())
     current = [described(request, revision=2, status="INACTIVE"), described(request, revision=1)]

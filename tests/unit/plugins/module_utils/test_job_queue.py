@@ -295,7 +295,7 @@ def test_every_broken_rule_of_a_queue_is_collected():
         "job_state_time_limit_actions": [{"max_time_seconds": 10}],
     }
     jq.validate_queue_options("q", desired, creating=True, problems=problems)
-    assert [f for f, _ in problems.items] == [
+    assert [field for field, _rule in problems.items] == [
         "priority",
         "compute_environments",
         "compute_environments",

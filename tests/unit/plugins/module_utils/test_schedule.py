@@ -319,7 +319,7 @@ def test_every_broken_rule_of_a_schedule_is_collected():
         "dead_letter_arn": "arn:aws:sns:eu-west-1:123456789012:topic",
     }
     schedule.validate_schedule_params(params, problems=problems)
-    assert [f for f, _ in problems.items] == [
+    assert [field for field, _rule in problems.items] == [
         "schedule_expression",
         "timezone",
         "description",

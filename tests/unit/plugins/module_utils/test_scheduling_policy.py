@@ -296,7 +296,7 @@ def test_every_broken_rule_of_a_policy_is_collected():
         share_distribution=[{"share_identifier": "a b"}, {"share_identifier": "x", "weight_factor": 0}],
         problems=problems,
     )
-    assert [f for f, _ in problems.items] == [
+    assert [field for field, _rule in problems.items] == [
         "share_decay_seconds",
         "compute_reservation",
         "share_distribution[0].share_identifier",

@@ -73,6 +73,6 @@ def test_collects_problems_adds_to_the_callers_collector_or_raises_alone():
 
     collector = Problems()
     assert check(-1, problems=collector) == "checked"
-    assert [f for f, _ in collector.items] == ["value", "other"]
+    assert [field for field, _rule in collector.items] == ["value", "other"]
     with pytest.raises(BatchValidationError, match="value: must be at least 0 .got -1.; other: always"):
         check(-1)

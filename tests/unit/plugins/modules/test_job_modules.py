@@ -267,7 +267,7 @@ def test_check_mode_create_predicts_without_writing():
     events = events_client()
     changed, result, _diff = ensure_rule(events, batch_client(), schedule_params(), True, warn=lambda m: None)
     assert changed is True
-    assert result["arn"] is None
+    assert result["arn"] == "arn:aws:events:eu-west-1:123456789012:rule/nightly"  # the role's account
     assert result["state"] == "ENABLED"
     assert events.writes() == []
 

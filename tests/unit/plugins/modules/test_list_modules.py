@@ -84,6 +84,13 @@ def test_every_problem_of_every_entry_is_reported_before_any_call(clients):
         ec2("b-ce", bid_percentage=150, compute_resource_type="SPOT"),
         ec2("a-ce"),
         {"name": "bad name"},
+        ec2(
+            "bad name too",
+            compute_resource_type="FARGATE",
+            instance_types=None,
+            instance_role=None,
+            update_to_latest_image_version=True,
+        ),
     ]
     outcome = run(compute_environments, CE, entries, clients)
     assert outcome.failed
@@ -93,6 +100,8 @@ def test_every_problem_of_every_entry_is_reported_before_any_call(clients):
         "compute_environments[b-ce].bid_percentage",
         "compute_environments[a-ce]",
         "compute_environments[bad name].name",
+        "compute_environments[bad name too].name",
+        "compute_environments[bad name too].update_to_latest_image_version",
     ]
     assert "compute_environments[a-ce].min_vcpus: must not exceed max_vcpus (9 > 4)" in outcome.result["msg"]
     assert clients["batch"].calls == [] and clients["iam"].calls == []
@@ -192,8 +201,7 @@ def test_queues_look_their_environments_up_in_one_call(clients):
         {"name": "same-jq", "priority": 1, "compute_environments": ["a-ce", "b-ce"]},
     ]
     result = run(job_queues, JQ, entries, clients, check_mode=True).result
-    reads = [(op, kwargs) for op, kwargs in batch.calls]
-    assert reads == [
+    assert batch.calls == [
         ("describe_job_queues", {"jobQueues": ["new-jq", "other-jq", "same-jq"]}),
         ("describe_compute_environments", {"computeEnvironments": ["a-ce", "b-ce"]}),
     ]
