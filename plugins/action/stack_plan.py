@@ -17,7 +17,14 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.ondemand.batch.plugins.plugin_utils import aws
-from ansible_collections.ondemand.batch.plugins.plugin_utils.stack import planner, refresh, schema, secret_values, work
+from ansible_collections.ondemand.batch.plugins.plugin_utils.stack import (
+    planner,
+    precheck,
+    refresh,
+    schema,
+    secret_values,
+    work,
+)
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.problems import ModelProblems
 
 display = Display()
@@ -130,6 +137,9 @@ class ActionModule(ActionBase):
                 )
             refresh.apply_refresh(plan, refreshed, problems)
             work.prepare(plan, refreshed, check_mode=check_mode, problems=problems)
+            if state == "present" and not problems:
+                # What the list modules would leave unchanged leaves their run lists: no process for it.
+                precheck.skip_unchanged(plan, refreshed["described"], self._clients, model["stack_region"])
         if problems:
             return dict(result, failed=True, msg=problems.message(), problems=problems.lines())
         for warning in plan.get("warnings", []):
@@ -165,6 +175,7 @@ class ActionModule(ActionBase):
             if found:
                 return None, {}
         _region, clients = aws.session_clients(args, task_environment, SERVICES, purpose="compile the stack plan")
+        self._clients = clients
         reader = refresh.AwsReader(lambda service: AlwaysRetry(clients[service]))
         try:
             caller = reader.caller()

@@ -25,6 +25,11 @@ description:
     C(adopt=true) on the entry).
   - "Every problem is reported at once, sorted by inventory path, as C(path: rule (got value)), and the task fails
     before any write call. Secret values are read raw (never templated) and never shown."
+  - Last, it decides which resources need a module at all. IAM roles, policies, instance profiles, secrets, the log
+    group and the alert topic are compared with what was read; every Batch and EventBridge entry goes through its
+    list module's own reconciliation (the code the module runs) in check mode, starting from what was read. What
+    would stay as it is leaves the C(run) lists and is listed in C(unchanged); what would change, fails or warns
+    there, or names a resource that changes in the same run stays for its module to decide.
   - The plan holds no secret value. It is returned as the fact C(stack_plan).
 author:
   - ondemand.batch contributors (@ondemand)
@@ -71,16 +76,7 @@ EXAMPLES = r"""
 
 - name: Validate an inventory without AWS
   ondemand.batch.stack_plan:
-    confirmed:
-    description:
-      - With O(state=absent), whether the destroy is confirmed already (C(-e confirm=true)). When V(false), the
-        plan fails before any call unless O(confirmation) is the stack's name.
-    type: bool
-    default: true
-  confirmation:
-    description: With O(state=absent) and O(confirmed=false), what the user typed at the prompt.
-    type: str
-  read_aws: false
+    read_aws: false
 """
 
 RETURN = r"""
@@ -120,6 +116,14 @@ stack_plan:
       description: Resources tagged as members of the stack that the model no longer has, by kind.
       type: dict
       returned: when AWS was read
+    unchanged:
+      description:
+        - Resources found as the model wants them (kind and name), left out of the C(run) lists the roles hand to
+          the modules; the plan summary shows them with the action C(none).
+      type: list
+      elements: dict
+      returned: when AWS was read
+      sample: [{"kind": "job_definition", "name": "dev-carbon-jd"}]
 problems:
   description: "Every problem of the model, C(path: rule), sorted by path."
   returned: failure

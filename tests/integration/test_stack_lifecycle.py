@@ -123,6 +123,16 @@ def rows(result, task=SUMMARY):
     )
 
 
+def ran_tasks(result, host="localhost"):
+    """Names of the tasks that ran on ``host`` (not skipped), role argument checks left out."""
+    names = []
+    for task in result.tasks():
+        outcome = task["hosts"].get(host, {})
+        if outcome and not outcome.get("skipped") and not task["task"]["name"].startswith("Validating arguments"):
+            names.append(task["task"]["name"].split(" : ", 1)[-1])
+    return names
+
+
 def changes(result, task=SUMMARY):
     return {(kind, name): (action, fields) for kind, name, action, fields in rows(result, task) if action != "none"}
 
@@ -152,6 +162,8 @@ def test_a_second_deploy_changes_nothing_and_keeps_a_secret_value_set_out_of_ban
     assert result.changed == 0, result.changed_task_names()
     assert stack.writes() == 0, stack.write_calls()
     assert changes(result) == {}
+    # The plan found every resource as it wants it (the list modules' own check, run in the plan): no module ran.
+    assert ran_tasks(result) == [PLAN, SUMMARY]
     assert secrets.get_secret_value(SecretId=check_stack.SECRET_NAME)["SecretString"] == value
     assert value not in result.stdout + result.stderr
 

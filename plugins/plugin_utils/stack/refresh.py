@@ -70,6 +70,9 @@ class AwsReader:
     def __init__(self, client, workers=8):
         self.client = client
         self.workers = workers
+        # The Describe entries of the Batch listings as AWS returned them: the plan's check-mode pass over the
+        # list modules' entries (``precheck``) starts from them instead of reading every resource again.
+        self.described = {}
 
     def _missing_or(self, call):
         try:
@@ -216,33 +219,42 @@ class AwsReader:
                 return items
 
     def compute_environments(self):
+        self.described["compute_environment"] = listed = self.batch_all(
+            "describe_compute_environments", "computeEnvironments"
+        )
         return {
             ce["computeEnvironmentName"]: {
                 "arn": ce["computeEnvironmentArn"],
                 "tags": dict(ce.get("tags") or {}),
                 "status": ce.get("status"),
             }
-            for ce in self.batch_all("describe_compute_environments", "computeEnvironments")
+            for ce in listed
         }
 
     def job_queues(self):
+        self.described["job_queue"] = listed = self.batch_all("describe_job_queues", "jobQueues")
         return {
             q["jobQueueName"]: {"arn": q["jobQueueArn"], "tags": dict(q.get("tags") or {}), "status": q.get("status")}
-            for q in self.batch_all("describe_job_queues", "jobQueues")
+            for q in listed
         }
 
     def scheduling_policies(self):
         arns = [p["arn"] for p in self.batch_all("list_scheduling_policies", "schedulingPolicies")]
-        found = {}
+        found, described = {}, []
         for start in range(0, len(arns), 100):
             answer = self.client("batch").describe_scheduling_policies(arns=arns[start : start + 100])
-            for policy in answer.get("schedulingPolicies", []):
-                found[policy["name"]] = {"arn": policy["arn"], "tags": dict(policy.get("tags") or {})}
+            described += answer.get("schedulingPolicies", [])
+        self.described["scheduling_policy"] = described
+        for policy in described:
+            found[policy["name"]] = {"arn": policy["arn"], "tags": dict(policy.get("tags") or {})}
         return found
 
     def job_definitions(self):
         latest = {}
-        for definition in self.batch_all("describe_job_definitions", "jobDefinitions", status="ACTIVE"):
+        self.described["job_definition"] = listed = self.batch_all(
+            "describe_job_definitions", "jobDefinitions", status="ACTIVE"
+        )
+        for definition in listed:
             name = definition["jobDefinitionName"]
             if name not in latest or definition["revision"] > latest[name]["revision"]:
                 latest[name] = definition
@@ -252,15 +264,26 @@ class AwsReader:
         }
 
     def rule(self, name):
+        """The rule's ARN and tags; its targets too, kept with the rule for ``precheck``."""
         events = self.client("events")
         answer = self._missing_or(lambda: events.describe_rule(Name=name))
         if answer is None:
+            self.described.setdefault("rule", {})[name] = None
             return None
-        tags = events.list_tags_for_resource(ResourceARN=answer["Arn"]).get("Tags", [])
-        return {"arn": answer["Arn"], "tags": _tags_dict(tags)}
+        targets, token = [], None
+        while True:
+            page = events.list_targets_by_rule(Rule=name, **({"NextToken": token} if token else {}))
+            targets += page.get("Targets", [])
+            token = page.get("NextToken")
+            if not token:
+                break
+        tags = _tags_dict(events.list_tags_for_resource(ResourceARN=answer["Arn"]).get("Tags", []))
+        self.described.setdefault("rule", {})[name] = {"rule": answer, "targets": targets, "tags": tags}
+        return {"arn": answer["Arn"], "tags": tags}
 
     def schedule(self, name):
         answer = self._missing_or(lambda: self.client("scheduler").get_schedule(Name=name))
+        self.described.setdefault("schedule", {})[name] = answer
         if answer is None:
             return None
         # Scheduler schedules carry no tags: their owner cannot be told (see the README).
@@ -381,7 +404,7 @@ class AwsReader:
         listed["image_counts"] = (
             self.parallel({n: lambda n=n: self.image_count(n) for n in deleting}) if deleting else {}
         )
-        return {"found": found, "listed": listed}
+        return {"found": found, "listed": listed, "described": dict(self.described)}
 
 
 # ------------------------------------------------------------------------------------------------ pure part
