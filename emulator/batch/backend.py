@@ -380,6 +380,11 @@ class EmulatorBatchBackend(MotoBatchBackend):
         definitions = list(self._job_definitions.values())
         if request.get("jobDefinitions"):
             wanted = request["jobDefinitions"]
+            # The API reference: jobDefinitions "can't be used with other parameters" (the filters; pagination
+            # stays possible).
+            others = [key for key in ("jobDefinitionName", "status") if request.get(key)]
+            if others:
+                raise ClientException(f"jobDefinitions can't be used with other parameters: {', '.join(others)}")
             if len(wanted) > 100:
                 raise ClientException("jobDefinitions can list at most 100 job definitions")
             found = {}
@@ -392,7 +397,8 @@ class EmulatorBatchBackend(MotoBatchBackend):
         if request.get("status"):
             definitions = [jd for jd in definitions if jd.status == request["status"]]
         definitions.sort(key=lambda jd: (jd.name, jd.revision))
-        page, token = paginate(definitions, request.get("maxResults"), request.get("nextToken"), 1000)
+        # maxResults between 1 and 100, and 100 results a page without it (the API reference), as AWS pages.
+        page, token = paginate(definitions, request.get("maxResults"), request.get("nextToken"), 100)
         return _drop_none({"jobDefinitions": [self._describe_job_definition(jd) for jd in page], "nextToken": token})
 
     @staticmethod

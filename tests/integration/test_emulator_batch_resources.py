@@ -359,3 +359,30 @@ def test_job_definition_revisions_are_independent(world):
     active = world.batch.describe_job_definitions(jobDefinitionName="jd", status="ACTIVE")["jobDefinitions"]
     assert [jd["revision"] for jd in active] == [1]
     assert world.job_definition("jd", ["true"]).endswith(":3")  # revisions keep counting
+
+
+def test_job_definitions_are_paged_by_100_as_aws_pages_them(world):
+    batch = world.batch
+    for index in range(101):
+        world.job_definition(f"page-{index:03}", ["true"])
+    first = batch.describe_job_definitions(status="ACTIVE")
+    assert len(first["jobDefinitions"]) == 100 and first["nextToken"]
+    rest = batch.describe_job_definitions(status="ACTIVE", nextToken=first["nextToken"])
+    assert [jd["jobDefinitionName"] for jd in rest["jobDefinitions"]] == ["page-100"] and "nextToken" not in rest
+    assert len(batch.describe_job_definitions(maxResults=100)["jobDefinitions"]) == 100
+    for too_many in (0, 101):
+        with pytest.raises(ClientError) as excinfo:
+            batch.describe_job_definitions(maxResults=too_many)
+        assert client_error(excinfo) == ("ClientException", "maxResults must be between 1 and 100")
+
+
+def test_job_definitions_list_takes_no_other_filter(world):
+    world.job_definition("jd", ["true"])
+    assert [
+        jd["revision"] for jd in world.batch.describe_job_definitions(jobDefinitions=["jd:1"])["jobDefinitions"]
+    ] == [1]
+    for other in ({"status": "ACTIVE"}, {"jobDefinitionName": "jd"}):
+        with pytest.raises(ClientError) as excinfo:
+            world.batch.describe_job_definitions(jobDefinitions=["jd:1"], **other)
+        code, message = client_error(excinfo)
+        assert code == "ClientException" and message.startswith("jobDefinitions can't be used with other parameters")
