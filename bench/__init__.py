@@ -1,0 +1,1 @@
+"""`make bench`: bench/run.py and what it uses (bench/README.md)."""
