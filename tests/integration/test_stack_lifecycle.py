@@ -298,6 +298,7 @@ def test_prune_lists_then_removes_only_this_stacks_tagged_leftovers(stack, deplo
         "iam_role": [f"{STACK}-job-old-{suffix}"],
         "compute_environment": [],
         "job_queue": [],
+        "image_repository": [],
     }
     assert orphans == expected_orphans, orphans
     warning = " ".join(plan_of(listed)["warnings"])
