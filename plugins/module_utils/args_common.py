@@ -16,6 +16,9 @@ from ansible_collections.ondemand.batch.plugins.module_utils.compute_environment
     COMPUTE_RESOURCE_TYPES,
 )
 from ansible_collections.ondemand.batch.plugins.module_utils.events import DEFAULT_EVENT_BUS
+from ansible_collections.ondemand.batch.plugins.module_utils.iam_propagation import (
+    DEFAULT_TIMEOUT as DEFAULT_IAM_PROPAGATION_TIMEOUT,
+)
 from ansible_collections.ondemand.batch.plugins.module_utils.job_definition import LOG_DRIVERS
 
 COMPUTE_ENVIRONMENT_OPTIONS = {
@@ -71,6 +74,7 @@ COMPUTE_ENVIRONMENT_OPTIONS = {
     "force": {"type": "bool", "default": False},
     "wait": {"type": "bool", "default": True},
     "wait_timeout": {"type": "int", "default": 900},
+    "iam_propagation_timeout": {"type": "int", "default": DEFAULT_IAM_PROPAGATION_TIMEOUT},
     "tags": {"type": "dict", "aliases": ["resource_tags"]},
     "purge_tags": {"type": "bool", "default": True},
 }

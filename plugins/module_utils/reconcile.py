@@ -76,14 +76,18 @@ class Context:
         self.report = {}
 
     @classmethod
-    def from_module(cls, module, wait=True, wait_timeout=None):
+    def from_module(cls, module, wait=True, wait_timeout=None, iam_propagation_timeout=None):
         options = {} if wait_timeout is None else {"timeout": wait_timeout}
+        if iam_propagation_timeout is not None:
+            options["iam_propagation_timeout"] = iam_propagation_timeout
         return cls(module.retrying_client, module.region, module.check_mode, wait, options, warn=module.warn)
 
-    def for_entry(self, label, wait=None, wait_timeout=None):
+    def for_entry(self, label, wait=None, wait_timeout=None, iam_propagation_timeout=None):
         options = dict(self.wait_options)
         if wait_timeout is not None:
             options["timeout"] = wait_timeout
+        if iam_propagation_timeout is not None:
+            options["iam_propagation_timeout"] = iam_propagation_timeout
         return Context(
             self._shared, self.region, self.check_mode, self.wait if wait is None else wait, options, label=label
         )
@@ -162,10 +166,11 @@ class Poll:
 
     ``describe(client, identifiers)`` is the kind's batched Describe wrapper (entries of those that exist) and
     ``arn_key`` the key of an entry's ARN; the driver calls it once per poll for every resource of that kind.
-    ``status`` is the transitional status seen, for ``until="settled"``.
+    ``status`` is the transitional status seen, for ``until="settled"``; ``accept_invalid`` (a function of the
+    statusReason), for ``until="valid"``, the INVALID answers that end the wait instead of failing it.
     """
 
-    def __init__(self, ctx, describe, arn_key, arn, label, until=None, status=None):
+    def __init__(self, ctx, describe, arn_key, arn, label, until=None, status=None, accept_invalid=None):
         self.ctx = ctx
         self.describe = describe
         self.arn_key = arn_key
@@ -177,6 +182,8 @@ class Poll:
             self.is_done, self.description = None, f"{label} to be read"
         elif until == "settled":
             self.is_done, self.description = CONDITIONS[until](label, status)
+        elif until == "valid" and accept_invalid is not None:
+            self.is_done, self.description = CONDITIONS[until](label, accept_invalid)
         else:
             self.is_done, self.description = CONDITIONS[until](label)
 
@@ -459,7 +466,12 @@ class Kind:
 def run_module(module, kind):
     """``main()`` of a per-resource module: one entry (the module's parameters), its result and diff."""
     params = module.params
-    ctx = Context.from_module(module, wait=params.get("wait", True), wait_timeout=params.get("wait_timeout"))
+    ctx = Context.from_module(
+        module,
+        wait=params.get("wait", True),
+        wait_timeout=params.get("wait_timeout"),
+        iam_propagation_timeout=params.get("iam_propagation_timeout"),
+    )
     try:
         changed, before, after = run_one(ctx, kind.step(ctx, params))
     except BatchError as error:
@@ -516,7 +528,10 @@ def run_list_module(module, kind):
     for entry in entries:
         name = entry["name"]
         contexts[name] = ctx.for_entry(
-            f"{kind.list_key}[{name}]", wait=entry.get("wait"), wait_timeout=entry.get("wait_timeout")
+            f"{kind.list_key}[{name}]",
+            wait=entry.get("wait"),
+            wait_timeout=entry.get("wait_timeout"),
+            iam_propagation_timeout=entry.get("iam_propagation_timeout"),
         )
         steps[name] = kind.step(contexts[name], entry, currents.get(name))
     results, errors, planning = drive(ctx, steps)
