@@ -295,6 +295,7 @@ JOB_SCHEDULE_OPTIONS = {
     },
     "dead_letter_arn": {"type": "str", "aliases": ["dead_letter_queue"]},
     "target_id": {"type": "str", "default": "ondemand-batch-job"},
+    "iam_propagation_timeout": {"type": "int", "default": DEFAULT_IAM_PROPAGATION_TIMEOUT},
     "tags": {"type": "dict", "aliases": ["resource_tags"]},
     "purge_tags": {"type": "bool", "default": True},
 }
