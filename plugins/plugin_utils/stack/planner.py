@@ -86,6 +86,7 @@ class Planner(IamPart, SecretsPart, ImagesPart, BatchPart, EventBridgePart, Plan
                 "adopt": bool(self.model.get("adopt")),
             },
             "adopt_paths": sorted(self.adopt_paths),
+            "warnings": list(self.warnings),
             "iam": iam,
             "secrets": secrets,
             "batch": batch,
