@@ -3,30 +3,9 @@ import os
 import pytest
 
 from ansible_collections.ondemand.batch.plugins.action import job as action
+from tests.unit.fakes import FakeClient
 
 JD = "arn:aws:batch:eu-west-1:123456789012:job-definition/dev-jd:6"
-
-
-class FakeClient:
-    def __init__(self, **handlers):
-        self.handlers = handlers
-        self.calls = []
-
-    def __getattr__(self, name):
-        if name not in self.handlers:
-            raise AttributeError(name)
-
-        def call(aws_retry=False, **kwargs):
-            assert aws_retry is True
-            self.calls.append((name, kwargs))
-            handler = self.handlers[name]
-            if callable(handler):
-                return handler(**kwargs)
-            if isinstance(handler, list):
-                return handler.pop(0) if len(handler) > 1 else handler[0]
-            return handler
-
-        return call
 
 
 class Clock:

@@ -11,36 +11,12 @@ from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import Co
 from ansible_collections.ondemand.batch.plugins.module_utils.schedule import events_target, scheduler_request
 from ansible_collections.ondemand.batch.plugins.modules import job as job_module
 from ansible_collections.ondemand.batch.plugins.modules import job_schedule
+from tests.unit.fakes import FakeClient
 
 ACCOUNT = "123456789012"
 JD_ARN = f"arn:aws:batch:eu-west-1:{ACCOUNT}:job-definition/dev-jd"
 JQ_ARN = f"arn:aws:batch:eu-west-1:{ACCOUNT}:job-queue/dev-jq"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/events"
-WRITES = ("submit", "cancel", "terminate", "put", "remove", "delete", "tag", "untag", "create", "update")
-
-
-class FakeClient:
-    def __init__(self, **handlers):
-        self.handlers = handlers
-        self.calls = []
-
-    def __getattr__(self, name):
-        if name not in self.handlers:
-            raise AttributeError(name)
-
-        def call(aws_retry=False, **kwargs):
-            assert aws_retry is True
-            self.calls.append((name, kwargs))
-            handler = self.handlers[name]
-            answer = handler(**kwargs) if callable(handler) else handler
-            if isinstance(answer, Exception):
-                raise answer
-            return answer
-
-        return call
-
-    def writes(self):
-        return [name for name, _kwargs in self.calls if name.startswith(WRITES)]
 
 
 def not_found(operation="Op"):
