@@ -3,6 +3,7 @@ import os
 import pytest
 
 from ansible_collections.ondemand.batch.plugins.action import job as action
+from ansible_collections.ondemand.batch.plugins.plugin_utils import aws
 from tests.unit.fakes import FakeClient
 
 JD = "arn:aws:batch:eu-west-1:123456789012:job-definition/dev-jd:6"
@@ -217,20 +218,20 @@ def test_connection_params_follow_amazon_aws_precedence():
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_URL": "http://env-endpoint",
     }
-    params = action.connection_params({"aws_region": "eu-central-1", "aws_secret_key": "arg-secret"}, environment)
+    params = aws.connection_params({"aws_region": "eu-central-1", "aws_secret_key": "arg-secret"}, environment)
     assert params["region"] == "eu-central-1"
     assert params["access_key"] == "env-key"
     assert params["secret_key"] == "arg-secret"
     assert params["endpoint_url"] == "http://env-endpoint"
     assert params["validate_certs"] is True
-    assert action.connection_params({}, {"AWS_DEFAULT_REGION": "us-east-1"})["region"] == "us-east-1"
-    assert action.connection_params({"validate_certs": "no"}, {})["validate_certs"] is False
+    assert aws.connection_params({}, {"AWS_DEFAULT_REGION": "us-east-1"})["region"] == "us-east-1"
+    assert aws.connection_params({"validate_certs": "no"}, {})["validate_certs"] is False
 
 
 def test_environment_overlay_is_undone(monkeypatch):
     monkeypatch.delenv("ONDEMAND_TEST_OVERLAY", raising=False)
     monkeypatch.setenv("ONDEMAND_TEST_KEPT", "before")
-    with action.environment_overlay({"ONDEMAND_TEST_OVERLAY": "x", "ONDEMAND_TEST_KEPT": "during"}):
+    with aws.environment_overlay({"ONDEMAND_TEST_OVERLAY": "x", "ONDEMAND_TEST_KEPT": "during"}):
         assert os.environ["ONDEMAND_TEST_OVERLAY"] == "x"
         assert os.environ["ONDEMAND_TEST_KEPT"] == "during"
     assert "ONDEMAND_TEST_OVERLAY" not in os.environ
