@@ -262,10 +262,13 @@ deploy: setup $(EMULATOR_PREREQ) ## Deploy the stack of inventories/ENV (default
 	$(call say,Deploying inventories/$(ENV))
 	@ansible-playbook playbooks/deploy.yml -i inventories/$(ENV) $(ENDPOINT_ARGS) $(DEPLOY_ARGS)
 
-destroy: setup $(EMULATOR_PREREQ) ## Destroy the stack of inventories/ENV (no prompt)
+# Destroy is deliberate: every inventory but local asks for the stack name; CONFIRM=true is for automation.
+CONFIRM ?= $(if $(IS_LOCAL),true,false)
+DESTROY_CONFIRM := $(if $(filter true yes 1,$(CONFIRM)),-e confirm=true)
+destroy: setup $(EMULATOR_PREREQ) ## Destroy the stack of inventories/ENV (asks for the stack name unless ENV=local or CONFIRM=true)
 	$(call require,playbooks/destroy.yml inventories/$(ENV),roles and playbooks land with issue 6)
 	$(call say,Destroying inventories/$(ENV))
-	@ansible-playbook playbooks/destroy.yml -i inventories/$(ENV) -e confirm=true $(ENDPOINT_ARGS) $(DESTROY_ARGS)
+	@ansible-playbook playbooks/destroy.yml -i inventories/$(ENV) $(DESTROY_CONFIRM) $(ENDPOINT_ARGS) $(DESTROY_ARGS)
 
 # A job submitted with job_wait=false is followed later with the command the playbook prints (make job JOB=...).
 submit: setup $(EMULATOR_PREREQ) ## Submit the default job of inventories/ENV and follow it

@@ -85,7 +85,11 @@ def main(argv=None):
     if args.daemon:
         return daemonize(args)
     if _port_in_use(args.host, args.port):  # before the seconds it takes to import moto
-        print(f"error: port {args.port} on {args.host} is already in use by another process", file=sys.stderr)
+        print(
+            f"error: port {args.port} on {args.host} is already in use by another process; "
+            f"{_another_port(args.host, args.port)}",
+            file=sys.stderr,
+        )
         return 1
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from emulator.server import PortInUse, serve
@@ -143,6 +147,14 @@ def _port_in_use(host, port):
     return False
 
 
+def _another_port(host, port):
+    """What to try instead of a taken port: the first free one above it."""
+    free = next((p for p in range(port + 1, min(port + 200, 65536)) if not _port_in_use(host, p)), None)
+    if free is None:
+        return "choose another port"
+    return f"choose another port, e.g. --port {free} (with make: EMULATOR_PORT={free})"
+
+
 def daemonize(args):
     url = _url(args.host, args.port)
     pidfile = Path(args.pidfile).resolve()
@@ -156,7 +168,7 @@ def daemonize(args):
         owner = " (an emulator not started with this pidfile)" if _is_emulator(url) else ""
         print(
             f"error: port {args.port} on {args.host} is already in use by another process{owner}; "
-            f"stop it or choose another port (EMULATOR_PORT={args.port})",
+            f"stop it or {_another_port(args.host, args.port)}",
             file=sys.stderr,
         )
         return 1

@@ -11,6 +11,7 @@ The target's ``RoleArn`` is not assumed (trust policy conditions are not evaluat
 import copy
 import json
 import logging
+import re
 
 LOG = logging.getLogger("emulator.events")
 MOTO_SERVICES = ("logs", "sqs", "events")
@@ -25,21 +26,83 @@ def camel(value):
     return value
 
 
-def target_input(target, event):
-    """What the target receives: its constant ``Input``, its ``InputTransformer`` output or the event."""
-    from moto.events.utils import EventTemplateParser
+PATH_STEP = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
+PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.\-]+)>")
 
+
+def resolve_path(event, path):
+    """The value at a JSONPath of ``InputPathsMap`` (``$.detail.container.exitCode``, ``$.resources[0]``), or None."""
+    if path == "$":
+        return event
+    value = event
+    for key, index in PATH_STEP.findall(path[1:] if path.startswith("$") else path):
+        if key and isinstance(value, dict):
+            value = value.get(key)
+        elif index and isinstance(value, list) and int(index) < len(value):
+            value = value[int(index)]
+        else:
+            return None
+    return value
+
+
+def _inside_string(template, position):
+    """Whether ``position`` of the template is inside a JSON string literal (quotes not escaped)."""
+    inside, escaped = False, False
+    for char in template[:position]:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = inside
+        elif char == '"':
+            inside = not inside
+    return inside
+
+
+def render_template(template, paths, event, rule=None):
+    """An input transformer's output as EventBridge makes it: the template's text with each ``<name>`` replaced.
+
+    Inside a JSON string a value goes in as text (a string as it is, without escaping); elsewhere as JSON (a
+    string quoted). A path the event lacks gives an empty text, or ``null`` outside a string. The text is
+    delivered as written: a text template of one JSON string a line keeps its quotes, line by line.
+    """
+    values = {name: resolve_path(event, path) for name, path in (paths or {}).items()}
+    if rule is not None:
+        values.setdefault("aws.events.rule-arn", rule.arn)
+        values.setdefault("aws.events.rule-name", rule.name)
+    values.setdefault("aws.events.event", event)
+    values.setdefault("aws.events.event.json", event)
+    values.setdefault("aws.events.event.ingestion-time", event.get("time"))
+
+    def replace(match):
+        if match.group(1) not in values:
+            return match.group(0)
+        value = values[match.group(1)]
+        if _inside_string(template, match.start()):
+            if value is None:
+                return ""
+            return value if isinstance(value, str) else json.dumps(value)
+        return json.dumps(value)
+
+    return PLACEHOLDER.sub(replace, template)
+
+
+def target_input(target, event, rule=None):
+    """What the target receives: its constant ``Input``, its ``InputTransformer`` output (text) or the event."""
     if target.get("Input") is not None:
         return json.loads(target["Input"])
     transformer = target.get("InputTransformer")
     if transformer:
-        rendered = EventTemplateParser.parse(
-            input_template=transformer.get("InputTemplate"),
-            input_paths_map=transformer.get("InputPathsMap", {}),
-            event=event,
-        )
-        return json.loads(rendered) if isinstance(rendered, str) else rendered
+        return render_template(transformer.get("InputTemplate") or "", transformer.get("InputPathsMap"), event, rule)
     return copy.deepcopy(event)
+
+
+def _as_json(payload):
+    if not isinstance(payload, str):
+        return payload
+    try:
+        return json.loads(payload)
+    except ValueError:
+        return None
 
 
 def submit_request(target, payload):
@@ -64,12 +127,12 @@ def deliver(rule, target, event):
     from moto.utilities.arns import parse_arn
 
     arn = parse_arn(target["Arn"])
-    payload = target_input(target, event)
+    payload = target_input(target, event, rule)
     if arn.service == "sns":
         message = payload if isinstance(payload, str) else json.dumps(payload, default=str)
         sns_backends[arn.account][arn.region].publish(message=message, arn=target["Arn"])
     elif arn.service == "batch" and arn.resource_type == "job-queue":
-        batch_backends[arn.account][arn.region].api_submit_job(submit_request(target, payload))
+        batch_backends[arn.account][arn.region].api_submit_job(submit_request(target, _as_json(payload)))
     else:
         LOG.info("rule %s: target %s is not invoked by the emulator", rule.name, target["Arn"])
 

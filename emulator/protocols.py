@@ -20,6 +20,8 @@ SIGNING_ALIASES = {"eventbridge": "events", "monitoring": "cloudwatch", "states"
 # Each service's own throttling error where it differs from its protocol's default (code, HTTP status).
 THROTTLING = {
     "batch": ("TooManyRequestsException", 429),
+    "resourcegroupstaggingapi": ("ThrottledException", 400),
+    "tagging": ("ThrottledException", 400),  # its signing name, which requests carry
     "scheduler": ("ThrottlingException", 429),
     "sns": ("Throttling", 400),
     "sqs": ("RequestThrottled", 400),
@@ -185,6 +187,26 @@ def throttling_error(service):
     return THROTTLING.get(service.name) or PROTOCOL_THROTTLING.get(service.protocol, ("Throttling", 400))
 
 
+def _cbor_text(value):
+    """A CBOR text string (major type 3) for the error bodies of Smithy RPC v2 CBOR services."""
+    data = value.encode("utf-8")
+    size = len(data)
+    if size < 24:
+        head = bytes([0x60 | size])
+    elif size < 0x100:
+        head = bytes([0x78, size])
+    elif size < 0x10000:
+        head = bytes([0x79]) + size.to_bytes(2, "big")
+    else:
+        head = bytes([0x7A]) + size.to_bytes(4, "big")
+    return head + data
+
+
+def _cbor_text_map(items):
+    """A CBOR map (major type 5, fewer than 24 pairs) of text keys to text values."""
+    return bytes([0xA0 | len(items)]) + b"".join(_cbor_text(k) + _cbor_text(v) for k, v in items.items())
+
+
 def error_response(service, code, status, message):
     """(status line, headers, body bytes) of an AWS error in the service's own protocol shape."""
     request_id = str(uuid.uuid4())
@@ -207,6 +229,9 @@ def error_response(service, code, status, message):
                 headers.append(("x-amzn-query-error", f"{code};{sender}"))
         else:
             headers += [("Content-Type", "application/json"), ("x-amzn-ErrorType", code)]
+    elif protocol == "smithy-rpc-v2-cbor":
+        body = _cbor_text_map({"__type": code, "message": message})
+        headers += [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor")]
     elif protocol == "ec2":
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'

@@ -21,7 +21,6 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.ondemand.batch.plugins.plugin_utils import aws
-from ansible_collections.ondemand.batch.plugins.plugin_utils.aws import connection_params, environment_overlay  # noqa: F401
 
 try:
     from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchWaitTimeout

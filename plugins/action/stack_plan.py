@@ -25,6 +25,7 @@ from ansible_collections.ondemand.batch.plugins.plugin_utils.stack import (
     secret_values,
     work,
 )
+from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_base import SecretValue
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.problems import ModelProblems
 
 display = Display()
@@ -83,7 +84,7 @@ def _secret_entries(task_vars, templar):
         converted = {}
         for key, value in entry.items():
             if key == "value":
-                converted[key] = planner.SecretValue(secret_values.follow(value, task_vars))
+                converted[key] = SecretValue(secret_values.follow(value, task_vars))
             else:
                 converted[key] = templar.template(value)
         out.append(converted)

@@ -41,12 +41,24 @@ class CallbackModule(DefaultCallback):
                     self._display._deprecated(deprecation)
         super()._handle_warnings(res)
 
+    _showing_message = False
+
+    def v2_runner_on_ok(self, result):
+        self._showing_message = result.task.action in DEBUG_ACTIONS
+        try:
+            super().v2_runner_on_ok(result)
+        finally:
+            self._showing_message = False
+
     def get_option(self, k):
-        # ok and skipped results are detail: shown from -v on.
-        if k in ("display_ok_hosts", "display_skipped_hosts") and self._display.verbosity < 1:
-            return False
+        # ok and skipped results are detail: shown from -v on, except the messages of debug tasks.
+        if self._display.verbosity < 1:
+            if k == "display_skipped_hosts" or (k == "display_ok_hosts" and not self._showing_message):
+                return False
         return super().get_option(k)
 
+
+DEBUG_ACTIONS = frozenset(("debug", "ansible.builtin.debug", "ansible.legacy.debug"))
 
 # amazon.aws iam_role deprecates a return value on every call, whatever the task: nothing a user of this collection
 # (which never reads that value) can act on.

@@ -233,7 +233,8 @@ options:
   wait:
     description:
       - Wait until the environment is VALID after a creation or an update, and until it is gone after
-        a deletion. An environment that turns INVALID fails the task with the reason AWS gives.
+        a deletion. An environment that turns INVALID fails the task with the reason AWS gives, unless that reason
+        is a role or instance profile IAM has not propagated yet (see O(iam_propagation_timeout)).
       - Disabling before a deletion, replacing, and finishing a creation with O(compute_environment_state=DISABLED)
         or an O(update_policy) always wait.
       - Waiting polls C(DescribeComputeEnvironments) first 0.2 seconds after the write, then 1.5 times later each
@@ -247,6 +248,23 @@ options:
       - Seconds to wait for each step.
     type: int
     default: 900
+  iam_propagation_timeout:
+    description:
+      - "IAM is eventually consistent: a role or instance profile created a moment ago may not be usable by Batch yet,
+        and an environment created or updated with it turns INVALID with a C(statusReason) such as C(CLIENT_ERROR -
+        User: batch.amazonaws.com is not authorized to perform: sts:AssumeRole on resource: ...), C(CLIENT_ERROR -
+        Invalid IamInstanceProfile: ...), C(CLIENT_ERROR - IAM Instance Profile \"...\" has no associated IAM Roles)
+        or C(CLIENT_ERROR - Parameter: SpotFleetRequestConfig.IamFleetRole is invalid.)."
+      - "While waiting for VALID (O(wait=true)), such an environment is validated again with
+        C(UpdateComputeEnvironment), which changes nothing (it re-sends the state, a regular service role, and the
+        instance profile when AWS allows an infrastructure update), after 1, 2, 4, 8, 16, then every 30 seconds,
+        until it is VALID or this many seconds have passed since it first was INVALID; then the task fails with
+        AWS's reason. Each round is a warning. Any other INVALID reason fails at once."
+      - An environment an earlier run left INVALID for one of these reasons, with nothing else to change, is
+        validated again the same way.
+      - V(0) turns the retry off.
+    type: int
+    default: 120
 """
 
 

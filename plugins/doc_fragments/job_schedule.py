@@ -165,6 +165,17 @@ options:
       - ID of the rule's target that this module owns (O(backend=events)).
     type: str
     default: ondemand-batch-job
+  iam_propagation_timeout:
+    description:
+      - "O(backend=scheduler) only. IAM is eventually consistent: Scheduler refuses an O(role_arn) created a moment
+        ago (C(CreateSchedule) or C(UpdateSchedule) answer C(ValidationException: The execution role you provide must
+        allow AWS EventBridge Scheduler to assume the role.), and nothing is written). The call is made again after
+        1, 2, 4, 8, 16, then every 30 seconds, until it succeeds or this many seconds have passed since the first
+        refusal; then the task fails with that error. Each round is a warning. V(0) turns the retry off."
+      - "O(backend=events) needs none: C(PutTargets) does not check the role (a role EventBridge cannot assume shows
+        as failed invocations)."
+    type: int
+    default: 120
 """
 
 

@@ -43,7 +43,7 @@ from ansible.errors import AnsibleLookupError  # noqa: E402
 from ansible.plugins.lookup import LookupBase  # noqa: E402
 
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack import secret_values  # noqa: E402
-from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.planner import PLACEHOLDER_DEFAULT  # noqa: E402
+from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_base import PLACEHOLDER_DEFAULT  # noqa: E402
 
 
 class LookupModule(LookupBase):

@@ -16,6 +16,9 @@ from ansible_collections.ondemand.batch.plugins.module_utils.compute_environment
     COMPUTE_RESOURCE_TYPES,
 )
 from ansible_collections.ondemand.batch.plugins.module_utils.events import DEFAULT_EVENT_BUS
+from ansible_collections.ondemand.batch.plugins.module_utils.iam_propagation import (
+    DEFAULT_TIMEOUT as DEFAULT_IAM_PROPAGATION_TIMEOUT,
+)
 from ansible_collections.ondemand.batch.plugins.module_utils.job_definition import LOG_DRIVERS
 
 COMPUTE_ENVIRONMENT_OPTIONS = {
@@ -71,6 +74,7 @@ COMPUTE_ENVIRONMENT_OPTIONS = {
     "force": {"type": "bool", "default": False},
     "wait": {"type": "bool", "default": True},
     "wait_timeout": {"type": "int", "default": 900},
+    "iam_propagation_timeout": {"type": "int", "default": DEFAULT_IAM_PROPAGATION_TIMEOUT},
     "tags": {"type": "dict", "aliases": ["resource_tags"]},
     "purge_tags": {"type": "bool", "default": True},
 }
@@ -291,6 +295,7 @@ JOB_SCHEDULE_OPTIONS = {
     },
     "dead_letter_arn": {"type": "str", "aliases": ["dead_letter_queue"]},
     "target_id": {"type": "str", "default": "ondemand-batch-job"},
+    "iam_propagation_timeout": {"type": "int", "default": DEFAULT_IAM_PROPAGATION_TIMEOUT},
     "tags": {"type": "dict", "aliases": ["resource_tags"]},
     "purge_tags": {"type": "bool", "default": True},
 }

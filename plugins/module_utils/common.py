@@ -16,7 +16,14 @@ COLLECTION_VERSION = "0.1.0"
 # Throttling codes that amazon.aws's default retry list lacks: EventBridge, Scheduler, Logs and
 # Secrets Manager answer ThrottlingException; SNS/SQS RequestThrottled; Batch sometimes
 # LimitExceededException for rate limits.
-EXTRA_RETRY_CODES = ["ThrottlingException", "RequestThrottled", "RequestThrottledException", "SlowDown"]
+# ThrottledException: the Resource Groups Tagging API's (the stack plan lists the stack's members with it).
+EXTRA_RETRY_CODES = [
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "SlowDown",
+]
 
 
 def retry_decorator():

@@ -625,6 +625,25 @@ def update_request(arn, current, diffs, latest_image=False):
     return request
 
 
+def revalidation_request(detail, option):
+    """UpdateComputeEnvironment arguments that make Batch validate an INVALID environment again, changing nothing.
+
+    ``option`` is what the statusReason says Batch could not use (``iam_propagation``). The request re-sends it where
+    UpdateComputeEnvironment takes it (AWS Batch User Guide, "Updating compute environments"): a regular service role
+    (a scaling update, which every environment accepts), the instance profile only as an infrastructure update (the
+    service-linked role and an allocation strategy other than BEST_FIT); the Spot Fleet role is not updatable. The
+    state is always re-sent: a scaling update, so the request is never empty.
+    """
+    request = {"computeEnvironment": detail["computeEnvironmentArn"], "state": detail.get("state") or "ENABLED"}
+    service_role = detail.get("serviceRole")
+    if option == "service_role" and service_role and not is_service_linked_role(service_role):
+        request["serviceRole"] = service_role
+    profile = (detail.get("computeResources") or {}).get("instanceRole")
+    if option == "instance_role" and profile and update_class(current_options(detail)) == EC2_INFRASTRUCTURE:
+        request["computeResources"] = {"instanceRole": profile}
+    return request
+
+
 # --- predictions (check mode, and results when not waiting) ------------------------------------------
 def predicted_detail(name, arn, options, tags, status="VALID"):
     """The DescribeComputeEnvironments entry a new environment will have once created with ``options``.
@@ -744,10 +763,17 @@ def delete_compute_environment(client, arn):
     return client.delete_compute_environment(computeEnvironment=arn, aws_retry=True)
 
 
-def environment_poll(ctx, arn, name, until=None, status=None):
+def environment_poll(ctx, arn, name, until=None, status=None, accept_invalid=None):
     """A ``Poll`` of the reconcile driver for one environment: read it, or wait until ``until``."""
     return Poll(
-        ctx, describe_compute_environments, "computeEnvironmentArn", arn, f"compute environment {name}", until, status
+        ctx,
+        describe_compute_environments,
+        "computeEnvironmentArn",
+        arn,
+        f"compute environment {name}",
+        until,
+        status,
+        accept_invalid,
     )
 
 

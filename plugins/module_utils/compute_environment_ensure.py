@@ -34,6 +34,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.compute_environment
     replacement_reasons,
     resolve_instance_profile,
     resolve_role,
+    revalidation_request,
     service_linked_role_arn,
     update_compute_environment,
     update_request,
@@ -41,6 +42,11 @@ from ansible_collections.ondemand.batch.plugins.module_utils.compute_environment
     validate_options,
 )
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchValidationError
+from ansible_collections.ondemand.batch.plugins.module_utils.iam_propagation import (
+    Retry,
+    compute_environment_propagation,
+    timeout_of,
+)
 from ansible_collections.ondemand.batch.plugins.module_utils.job_queue import (
     describe_job_queues,
     mixed_platform_queues,
@@ -52,7 +58,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.job_queue import (
     update_job_queue,
 )
 from ansible_collections.ondemand.batch.plugins.module_utils.job_queue_ensure import delete_queue, settle_queue
-from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import MISSING, PLANNED, Kind, run_one
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import MISSING, PLANNED, Kind, Pause, run_one
 from ansible_collections.ondemand.batch.plugins.module_utils.tagging import ensure_tags, resulting_tags
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import is_arn, validate_name
 from ansible_collections.ondemand.batch.plugins.module_utils.waiters import SETTLING_STATUSES
@@ -159,6 +165,39 @@ def settle(ctx, detail):
     )
 
 
+def settle_valid(ctx, arn, name):
+    """Wait until an environment this run just created or updated is VALID; returns its entry.
+
+    INVALID because Batch could not use a role or instance profile yet (``iam_propagation``: IAM is eventually
+    consistent) is not the end: after a backoff (a ``Pause``: the other environments of the run wait meanwhile) the
+    environment is validated again (``revalidation_request``), until it is VALID or ``iam_propagation_timeout``
+    seconds have passed since it first was INVALID; a warning tells each round. Any other INVALID fails at once with
+    AWS's reason, as does this one with ``iam_propagation_timeout: 0``.
+    """
+    if timeout_of(ctx) <= 0:
+        return (yield environment_poll(ctx, arn, name, "valid"))
+    retry = None
+    while True:
+        detail = yield environment_poll(ctx, arn, name, "valid", accept_invalid=compute_environment_propagation)
+        if detail.get("status") == "VALID":
+            return detail
+        reason = detail.get("statusReason")
+        retry = retry or Retry.of(ctx)
+        delay = retry.next_delay()
+        if delay is None:
+            raise BatchError(
+                message=f"Compute environment {name} is INVALID: {reason} ({retry.summary()}: IAM changes usually "
+                "reach Batch within seconds; check that the role or instance profile exists and trusts the service, "
+                "or raise iam_propagation_timeout)"
+            )
+        ctx.warn(
+            f"compute environment {name} is INVALID: {reason}; IAM changes take a while to reach Batch: "
+            f"validating it {retry.progress(delay)}"
+        )
+        yield Pause(delay)
+        update_compute_environment(ctx.batch, revalidation_request(detail, compute_environment_propagation(reason)))
+
+
 def create_and_settle(ctx, name, options, tags, wait):
     """Create an environment; wait for VALID when asked or when a follow-up update is needed."""
     response = create_compute_environment(ctx.batch, create_request(name, options, tags))
@@ -166,10 +205,10 @@ def create_and_settle(ctx, name, options, tags, wait):
     follow_up = post_create_request(arn, options)
     if not (wait or follow_up):
         return (yield environment_poll(ctx, arn, name))
-    detail = yield environment_poll(ctx, arn, name, "valid")
+    detail = yield from settle_valid(ctx, arn, name)
     if follow_up:
         update_compute_environment(ctx.batch, follow_up)
-        detail = yield environment_poll(ctx, arn, name, "valid" if wait else None)
+        detail = (yield from settle_valid(ctx, arn, name)) if wait else (yield environment_poll(ctx, arn, name))
     return detail
 
 
@@ -324,6 +363,8 @@ def _update_in_place(ctx, base, current, diffs, tags, purge_tags, leftover=None,
     tags_change = new_tags != (base.get("tags") or {})
     changes = bool(diffs or tags_change)
     if not (changes or leftover):
+        if base.get("status") == "INVALID" and ctx.wait and _propagating(ctx, base):
+            return (yield from _revalidate(ctx, base))
         ctx.plan("none")
         if base.get("status") == "INVALID" and ctx.wait:
             # Nothing to change, but the environment does not work: say why instead of reporting success.
@@ -346,8 +387,32 @@ def _update_in_place(ctx, base, current, diffs, tags, purge_tags, leftover=None,
         update_compute_environment(ctx.batch, update_request(arn, current, diffs, latest_image))
     ensure_tags(ctx.batch, arn, base.get("tags"), tags, purge_tags)
     if diffs and ctx.wait:
-        return True, base, (yield environment_poll(ctx, arn, name, "valid"))
+        return True, base, (yield from settle_valid(ctx, arn, name))
     return True, base, (yield environment_poll(ctx, arn, name))
+
+
+def _propagating(ctx, detail):
+    """Whether an INVALID environment's reason is IAM propagation and this run may retry it."""
+    return compute_environment_propagation(detail.get("statusReason")) is not None and timeout_of(ctx) > 0
+
+
+def _revalidate(ctx, base):
+    """An environment left INVALID by IAM propagation (an earlier run ran out of ``iam_propagation_timeout``) with
+    nothing to change: validate it again, as ``settle_valid`` does."""
+    arn, name = base["computeEnvironmentArn"], base["computeEnvironmentName"]
+    reason = base.get("statusReason")
+    ctx.plan("update", reason=f"INVALID: {reason}")
+    ctx.warn(
+        f"compute environment {name} is INVALID: {reason}; IAM changes take a while to reach Batch: "
+        "it is validated again"
+    )
+    if ctx.check_mode:
+        predicted = dict(base, status="VALID")
+        predicted.pop("statusReason", None)
+        return True, base, predicted
+    yield PLANNED
+    update_compute_environment(ctx.batch, revalidation_request(base, compute_environment_propagation(reason)))
+    return True, base, (yield from settle_valid(ctx, arn, name))
 
 
 def _replace_existing(ctx, name, base, temp, foreign, current, options, diffs, tags, purge_tags, repair=None):

@@ -5,11 +5,12 @@
 
 Each resource kind writes its reconciliation as a *step generator*: plain code that reads, validates, writes
 and, where it must wait for AWS, ``yield``s a ``Poll`` (wait until a resource is VALID, settled or deleted, or
-just read it once); the driver sends the resource's fresh Describe entry back. Right before its first write a
-step yields ``PLANNED``. The driver runs one step (a per-resource module) or many (a list-form module) the same
-way: every step up to ``PLANNED`` first, so that every problem of every resource is known before anything is
-written; then all of them on, with the waits of all resources in one polling loop (one Describe call per poll
-and resource kind, however many resources settle).
+just read it once); the driver sends the resource's fresh Describe entry back. A step that must let time pass
+before it tries again (a backoff) yields a ``Pause``. Right before its first write a step yields ``PLANNED``.
+The driver runs one step (a per-resource module) or many (a list-form module) the same way: every step up to
+``PLANNED`` first, so that every problem of every resource is known before anything is written; then all of
+them on, with the waits and pauses of all resources in one polling loop (one Describe call per poll and
+resource kind, however many resources settle).
 """
 
 import re
@@ -75,14 +76,18 @@ class Context:
         self.report = {}
 
     @classmethod
-    def from_module(cls, module, wait=True, wait_timeout=None):
+    def from_module(cls, module, wait=True, wait_timeout=None, iam_propagation_timeout=None):
         options = {} if wait_timeout is None else {"timeout": wait_timeout}
+        if iam_propagation_timeout is not None:
+            options["iam_propagation_timeout"] = iam_propagation_timeout
         return cls(module.retrying_client, module.region, module.check_mode, wait, options, warn=module.warn)
 
-    def for_entry(self, label, wait=None, wait_timeout=None):
+    def for_entry(self, label, wait=None, wait_timeout=None, iam_propagation_timeout=None):
         options = dict(self.wait_options)
         if wait_timeout is not None:
             options["timeout"] = wait_timeout
+        if iam_propagation_timeout is not None:
+            options["iam_propagation_timeout"] = iam_propagation_timeout
         return Context(
             self._shared, self.region, self.check_mode, self.wait if wait is None else wait, options, label=label
         )
@@ -122,6 +127,10 @@ class Context:
     def forget(self, key):
         self._shared.cache.pop(key, None)
 
+    def now(self):
+        """The run's clock (``wait_options["clock"]`` in tests), the one waits and pauses are measured with."""
+        return self.wait_options.get("clock", time.monotonic)()
+
     def plan(self, action, fields=(), reason=None):
         """What the reconciliation decided: the action and the option names that differ (list-form results)."""
         self.report = {"action": action, "changed_fields": sorted(set(fields))}
@@ -157,10 +166,11 @@ class Poll:
 
     ``describe(client, identifiers)`` is the kind's batched Describe wrapper (entries of those that exist) and
     ``arn_key`` the key of an entry's ARN; the driver calls it once per poll for every resource of that kind.
-    ``status`` is the transitional status seen, for ``until="settled"``.
+    ``status`` is the transitional status seen, for ``until="settled"``; ``accept_invalid`` (a function of the
+    statusReason), for ``until="valid"``, the INVALID answers that end the wait instead of failing it.
     """
 
-    def __init__(self, ctx, describe, arn_key, arn, label, until=None, status=None):
+    def __init__(self, ctx, describe, arn_key, arn, label, until=None, status=None, accept_invalid=None):
         self.ctx = ctx
         self.describe = describe
         self.arn_key = arn_key
@@ -172,8 +182,23 @@ class Poll:
             self.is_done, self.description = None, f"{label} to be read"
         elif until == "settled":
             self.is_done, self.description = CONDITIONS[until](label, status)
+        elif until == "valid" and accept_invalid is not None:
+            self.is_done, self.description = CONDITIONS[until](label, accept_invalid)
         else:
             self.is_done, self.description = CONDITIONS[until](label)
+
+
+class Pause:
+    """What a step yields to go on ``seconds`` later (a backoff before it tries again); it gets None back.
+
+    The driver sleeps for the pauses of every step and the polls of every wait together.
+    """
+
+    def __init__(self, seconds):
+        self.seconds = max(float(seconds), 0.0)
+
+    def __repr__(self):
+        return f"Pause({self.seconds:g})"
 
 
 class _Driver:
@@ -190,7 +215,9 @@ class _Driver:
         self.requests = {}  # step key -> {"details": [...], "left": n, "single": bool}
         self.reads = {}  # slot -> poll
         self.waits = {}  # slot -> (poll, deadline)
+        self.pauses = {}  # step key -> when it goes on
         self.delays = None
+        self.nap = None  # what is left of the sleep before the next poll of the waits
 
     def advance(self, key, value=None, error=None):
         """Run a step on to its next request (or to ``PLANNED`` while ``hold``), its end or its failure."""
@@ -210,6 +237,9 @@ class _Driver:
                     self.parked.append(key)
                     return
                 continue
+            if isinstance(request, Pause):
+                self.pauses[key] = self.clock() + request.seconds
+                return
             single = isinstance(request, Poll)
             polls = [request] if single else list(request)
             if not polls:
@@ -221,7 +251,7 @@ class _Driver:
                     self.reads[(key, index)] = poll
                 else:
                     self.waits[(key, index)] = (poll, self.clock() + poll.timeout)
-                    self.delays = None  # a resource just started a transition: the next poll comes soon
+                    self.delays = self.nap = None  # a resource just started a transition: the next poll comes soon
             return
 
     def _answer(self, slot, detail=None, error=None):
@@ -294,18 +324,43 @@ class _Driver:
             else:
                 self.waits[slot] = (poll, deadline)
 
+    def _resume_pauses(self):
+        """Let the steps whose pause is over go on; whether any did."""
+        now = self.clock()
+        due = [key for key, until in self.pauses.items() if until <= now]
+        for key in due:
+            del self.pauses[key]
+            self.advance(key)
+        return bool(due)
+
     def run(self):
-        """Serve reads and waits until every step is parked (while ``hold``), done or failed."""
-        while self.reads or self.waits:
+        """Serve reads, waits and pauses until every step is parked (while ``hold``), done or failed."""
+        while self.reads or self.waits or self.pauses:
             if self.reads:
                 self._answer_reads()
                 continue
-            if self.delays is None:
-                self.delays = backoff_delays(
-                    STATUS_POLLING["initial_delay"], STATUS_POLLING["factor"], STATUS_POLLING["max_delay"]
-                )
-            earliest = min(deadline for _poll, deadline in self.waits.values())
-            self.sleep(min(next(self.delays), max(earliest - self.clock(), 0)))
+            if self._resume_pauses():
+                continue
+            nap = None
+            if self.waits:
+                if self.delays is None:
+                    self.delays = backoff_delays(
+                        STATUS_POLLING["initial_delay"], STATUS_POLLING["factor"], STATUS_POLLING["max_delay"]
+                    )
+                if self.nap is None:
+                    earliest = min(deadline for _poll, deadline in self.waits.values())
+                    self.nap = min(next(self.delays), max(earliest - self.clock(), 0))
+                nap = self.nap
+            if self.pauses:
+                until_resumed = max(min(self.pauses.values()) - self.clock(), 0)
+                if nap is None or until_resumed < nap:
+                    # A pause ends before the next poll: sleep until then, and the rest of the nap after.
+                    self.sleep(until_resumed)
+                    if nap is not None:
+                        self.nap = nap - until_resumed
+                    continue
+            self.sleep(nap)
+            self.nap = None
             self._poll_waits()
 
     def release(self):
@@ -411,7 +466,12 @@ class Kind:
 def run_module(module, kind):
     """``main()`` of a per-resource module: one entry (the module's parameters), its result and diff."""
     params = module.params
-    ctx = Context.from_module(module, wait=params.get("wait", True), wait_timeout=params.get("wait_timeout"))
+    ctx = Context.from_module(
+        module,
+        wait=params.get("wait", True),
+        wait_timeout=params.get("wait_timeout"),
+        iam_propagation_timeout=params.get("iam_propagation_timeout"),
+    )
     try:
         changed, before, after = run_one(ctx, kind.step(ctx, params))
     except BatchError as error:
@@ -468,7 +528,10 @@ def run_list_module(module, kind):
     for entry in entries:
         name = entry["name"]
         contexts[name] = ctx.for_entry(
-            f"{kind.list_key}[{name}]", wait=entry.get("wait"), wait_timeout=entry.get("wait_timeout")
+            f"{kind.list_key}[{name}]",
+            wait=entry.get("wait"),
+            wait_timeout=entry.get("wait_timeout"),
+            iam_propagation_timeout=entry.get("iam_propagation_timeout"),
         )
         steps[name] = kind.step(contexts[name], entry, currents.get(name))
     results, errors, planning = drive(ctx, steps)

@@ -15,7 +15,11 @@ looked up once per module run, with batched calls in the list form.
 import copy
 
 from ansible_collections.ondemand.batch.plugins.module_utils.alert import rule_arn
-from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchErrorHandler, BatchValidationError
+from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
+    BatchError,
+    BatchErrorHandler,
+    BatchValidationError,
+)
 from ansible_collections.ondemand.batch.plugins.module_utils.events import (
     DEFAULT_EVENT_BUS,
     apply_owned_target_removal,
@@ -26,10 +30,15 @@ from ansible_collections.ondemand.batch.plugins.module_utils.events import (
     read_rule,
     update_rule_tags,
 )
+from ansible_collections.ondemand.batch.plugins.module_utils.iam_propagation import (
+    Retry,
+    is_scheduler_propagation_error,
+    timeout_of,
+)
 from ansible_collections.ondemand.batch.plugins.module_utils.job import describe_job_definitions, describe_job_queue
 from ansible_collections.ondemand.batch.plugins.module_utils.job_definition import read_revisions
 from ansible_collections.ondemand.batch.plugins.module_utils.job_queue import describe_job_queues, find_queue
-from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import MISSING, PLANNED, Kind, run_one
+from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import MISSING, PLANNED, Kind, Pause, run_one
 from ansible_collections.ondemand.batch.plugins.module_utils.schedule import (
     comparable_schedule,
     comparable_target,
@@ -253,6 +262,32 @@ def write_schedule(scheduler, request, create):
     return scheduler.update_schedule(aws_retry=True, **request)
 
 
+def write_schedule_once_assumable(ctx, name, request, create):
+    """CreateSchedule/UpdateSchedule, made again while Scheduler refuses an execution role IAM has not propagated
+    yet (``iam_propagation``; nothing is written then), after a backoff, within ``iam_propagation_timeout``."""
+    retry = None
+    while True:
+        try:
+            return write_schedule(ctx.service("scheduler"), request, create)
+        except BatchError as error:
+            if timeout_of(ctx) <= 0 or not is_scheduler_propagation_error(error):
+                raise
+            retry = retry or Retry.of(ctx)
+            delay = retry.next_delay()
+            if delay is None:
+                raise BatchError(
+                    message=f"{error.message} ({retry.summary()}: IAM changes usually reach EventBridge Scheduler "
+                    "within seconds; check that role_arn exists and trusts scheduler.amazonaws.com, or raise "
+                    "iam_propagation_timeout)",
+                    exception=error.exception,
+                ) from error
+        ctx.warn(
+            f"schedule {name}: EventBridge Scheduler cannot assume {request['Target']['RoleArn']} yet; IAM changes "
+            f"take a while to reach it: trying {retry.progress(delay)}"
+        )
+        yield Pause(delay)
+
+
 @BatchErrorHandler.deletion_error_handler("delete schedule")
 def delete_schedule(scheduler, name, group):
     scheduler.delete_schedule(Name=name, GroupName=group, aws_retry=True)
@@ -296,7 +331,7 @@ def _schedule_present(ctx, name, params, dates, current):
     ctx.plan("create" if current is None else "update", changed_fields(before, render_schedule(after_schedule)))
     if not ctx.check_mode:
         yield PLANNED
-        response = write_schedule(ctx.service("scheduler"), request, create=current is None)
+        response = yield from write_schedule_once_assumable(ctx, name, request, create=current is None)
         after_schedule["Arn"] = response.get("ScheduleArn") or after_schedule["Arn"]
     return True, before, render_schedule(after_schedule)
 

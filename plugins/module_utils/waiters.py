@@ -95,16 +95,19 @@ def _subject(label):
     return label[:1].upper() + label[1:]
 
 
-def until_valid(label):
+def until_valid(label, accept_invalid=None):
     """``(is_done, description)`` of a wait for VALID; INVALID fails at once with AWS's statusReason.
 
-    ``label`` names the resource, e.g. ``compute environment dev-carbon-ce``.
+    ``label`` names the resource, e.g. ``compute environment dev-carbon-ce``. With ``accept_invalid`` (a function of
+    the statusReason) an INVALID it accepts ends the wait instead, and the caller decides (a retry).
     """
 
     def is_done(detail):
         if detail is None:
             raise BatchError(message=f"{_subject(label)} disappeared while waiting for it to become VALID")
         if detail.get("status") == "INVALID":
+            if accept_invalid is not None and accept_invalid(detail.get("statusReason")):
+                return True
             raise BatchError(message=f"{_subject(label)} is INVALID: {detail.get('statusReason') or 'no reason given'}")
         return detail.get("status") == "VALID"
 

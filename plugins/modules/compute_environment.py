@@ -28,7 +28,12 @@ description:
     safe.
     Changes AWS can make in place are made in place; otherwise the environment is replaced as O(replace) does
     (its queues keep their order). A warning gives AWS's C(statusReason). An INVALID environment that the run
-    would not change fails the task with that reason.
+    would not change fails the task with that reason, unless the reason is a role or instance profile IAM had not
+    propagated yet, which is validated again (see O(iam_propagation_timeout)).
+  - "First deploys: IAM is eventually consistent, so an environment created or updated with a role or instance
+    profile made a moment ago may turn INVALID until IAM has propagated it. With O(wait=true) such an environment is
+    validated again after a backoff, within O(iam_propagation_timeout) seconds, instead of failing; nothing needs to
+    pause after creating the roles, and a run that finds the environment VALID waits for nothing."
   - Options that are not set are left as they are on an existing environment.
 author:
   - ondemand.batch contributors (@ondemand)

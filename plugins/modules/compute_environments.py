@@ -115,7 +115,9 @@ compute_environments:
       returned: always
       sample: [max_vcpus, tags]
     reason:
-      description: Why the resource is replaced though O(compute_environments[].replace) is not set.
+      description:
+        - Why the resource is replaced though O(compute_environments[].replace) is not set, or updated though no
+          option differs (an environment an earlier run left INVALID while IAM propagated, validated again).
       type: str
       returned: when an INVALID compute environment is repaired
       sample: "INVALID: CLIENT_ERROR - The subnet ID 'subnet-1' does not exist"

@@ -177,11 +177,6 @@ def test_the_alert_rule_sends_the_readable_text(stack, deployed):
     assert f'"Log stream: <log> (log group /aws/batch/{STACK})"' in lines
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the emulator renders an input template only when it is one JSON document (moto's EventTemplateParser "
-    "json.loads it); EventBridge takes a text template of one JSON string a line and delivers it as written",
-)
 def test_a_failed_job_event_arrives_on_the_topic_as_the_readable_text(stack, deployed):
     sns, sqs, events = (stack.emulator.client(s) for s in ("sns", "sqs", "events"))
     topic = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(f":{STACK}-alerts"))

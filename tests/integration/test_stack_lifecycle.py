@@ -128,8 +128,9 @@ def ran_tasks(result, host="localhost"):
     names = []
     for task in result.tasks():
         outcome = task["hosts"].get(host, {})
-        if outcome and not outcome.get("skipped") and not task["task"]["name"].startswith("Validating arguments"):
-            names.append(task["task"]["name"].split(" : ", 1)[-1])
+        name = task["task"]["name"].split(" : ", 1)[-1]
+        if outcome and not outcome.get("skipped") and not name.startswith("Validating arguments"):
+            names.append(name)
     return names
 
 
@@ -143,7 +144,8 @@ def test_check_mode_on_an_empty_account_writes_nothing_and_predicts_the_deploy(d
     # Every resource the real deploy made was predicted, one for one, with its action.
     assert [r[:3] for r in rows(check)] == [r[:3] for r in rows(deploy)]
     assert {action for _kind, _name, action, _fields in rows(deploy)} == {"create"}
-    assert len(rows(deploy)) == 14  # 3 roles, profile, 2 inline policies, secret, log group, CE, JQ, JD, rule x2, topic
+    # 3 roles, profile, 3 inline policies, secret, log group, CE, JQ, JD, 2 rules, topic
+    assert len(rows(deploy)) == 15
 
 
 def test_deploy_builds_the_stack_the_inventory_describes(stack, deployed):
@@ -296,6 +298,7 @@ def test_prune_lists_then_removes_only_this_stacks_tagged_leftovers(stack, deplo
         "iam_role": [f"{STACK}-job-old-{suffix}"],
         "compute_environment": [],
         "job_queue": [],
+        "image_repository": [],
     }
     assert orphans == expected_orphans, orphans
     warning = " ".join(plan_of(listed)["warnings"])

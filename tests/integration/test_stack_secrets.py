@@ -24,7 +24,6 @@ def test_the_dev_inventorys_vault_value_is_stored_and_never_printed_with_vvv(aws
             "stack_aws_endpoint_url": aws.url,
             "stack_account_id": "123456789012",
             "stack_outputs_dir": str(tmp_path / "outputs"),
-            "iam_propagation_seconds": 0,
         },
         verbosity=3,
         # What a user sees: the default callback, every module argument and result at -vvv.

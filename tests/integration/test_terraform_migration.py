@@ -195,7 +195,15 @@ def test_the_seeds_stack_is_adopted_and_ends_least_privilege(aws, tmp_path):
         p: iam.get_role_policy(RoleName="helloworld-batch-execution-role", PolicyName=p)["PolicyDocument"]
         for p in iam.list_role_policies(RoleName="helloworld-batch-execution-role")["PolicyNames"]
     }
-    assert list(execution) == ["read-stack-secrets"]
+    assert sorted(execution) == ["read-stack-secrets", "task-execution"]
+    # The seed's AmazonECSTaskExecutionRolePolicy (logs and ECR on every resource) is gone: the stack's log group only.
+    attached = iam.list_attached_role_policies(RoleName="helloworld-batch-execution-role")["AttachedPolicies"]
+    assert attached == []
+    (statement,) = execution["task-execution"]["Statement"]  # no image repository in this model: no ECR grant
+    assert statement["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resource = statement["Resource"]
+    assert resource.startswith(f"arn:aws-cn:logs:{REGION}:{ACCOUNT}:log-group:/aws/batch/"), resource
+    assert resource.endswith(":*") and "*" not in resource[:-2], resource
     assert execution["read-stack-secrets"]["Statement"][0]["Resource"] == [
         f"arn:aws-cn:secretsmanager:{REGION}:{ACCOUNT}:secret:{SECRET}-??????"
     ]

@@ -108,3 +108,18 @@ def test_the_demo_is_the_local_inventory_only():
 def test_clean_stops_every_emulator_of_the_checkout_before_removing_its_pidfiles():
     output = make("-n", "clean").stdout
     assert output.index("emulator-*.pid") < output.index("rm -rf")
+
+
+@pytest.mark.parametrize(
+    ("args", "confirmed"),
+    [
+        (["ENV=dev"], False),  # asks for the stack name
+        (["ENV=staging"], False),
+        ([], True),  # the local emulator's stack: no prompt
+        (["ENV=dev", "CONFIRM=true"], True),  # automation
+        (["CONFIRM=false"], False),
+    ],
+)
+def test_destroy_asks_for_the_stack_name_except_for_local_or_with_confirm(args, confirmed):
+    (line,) = playbook_lines(make("-n", "destroy", *args).stdout)
+    assert ("-e confirm=true" in line) is confirmed, line

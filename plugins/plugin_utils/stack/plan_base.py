@@ -130,6 +130,7 @@ class PlannerBase:
         self.partition = facts.get("partition") or "aws"
         self.prefix = f"{self.stack}-"
         self.adopt_paths = set()
+        self.warnings = []  # what the plan says but does not refuse (deprecations), printed by stack_plan
 
     # ------------------------------------------------------------------------------------------ helpers
     def arn(self, service, resource, region=None, account=None):

@@ -16,6 +16,15 @@ from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_base imp
 )
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.problems import join
 
+# iam_propagation_seconds (a fixed pause after creating roles) is accepted, and ignored, until 0.2.0.
+PROPAGATION_SECONDS_DEPRECATED = (
+    "iam_propagation_seconds is deprecated and ignored, and will be removed in 0.2.0: the deploy no longer pauses "
+    "after creating IAM roles. Compute environments that Batch cannot validate yet, and EventBridge Scheduler "
+    "schedules whose role it cannot assume yet, are retried instead, bounded by the modules' iam_propagation_timeout "
+    "(ondemand.batch.compute_environments and job_schedules, 120 seconds by default). Remove the variable from the "
+    "inventory."
+)
+
 
 class IamPart:
     """A part of ``planner.Planner`` (see the module's docstring)."""
@@ -240,12 +249,11 @@ class IamPart:
             if wants["instance"]
             else None
         )
+        if m.get("iam_propagation_seconds") is not None:
+            self.warnings.append(PROPAGATION_SECONDS_DEPRECATED)
         return {
             "path": path,
             "name_prefix": prefix,
-            "propagation_seconds": m.get("iam_propagation_seconds")
-            if m.get("iam_propagation_seconds") is not None
-            else 10,
             "roles": roles,
             "instance_profiles": profiles,
             "policies": policies,

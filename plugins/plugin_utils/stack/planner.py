@@ -10,15 +10,12 @@ problems. ``refresh.apply_refresh`` then adds what exists in AWS (ownership, sec
 One part per role: ``plan_iam``, ``plan_secrets``, ``plan_batch`` (with ``plan_images``), ``plan_eventbridge``.
 """
 
-from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_base import (  # noqa: F401 - re-exported
+from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_base import (
     MEMBERSHIP_TAG,
-    PLACEHOLDER_DEFAULT,
     ROLES,
     PlannerBase,
-    SecretValue,
     _first_set,
     _set_only,
-    arn_parts,
 )
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_batch import BatchPart
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.plan_eventbridge import EventBridgePart
@@ -86,6 +83,7 @@ class Planner(IamPart, SecretsPart, ImagesPart, BatchPart, EventBridgePart, Plan
                 "adopt": bool(self.model.get("adopt")),
             },
             "adopt_paths": sorted(self.adopt_paths),
+            "warnings": list(self.warnings),
             "iam": iam,
             "secrets": secrets,
             "batch": batch,

@@ -38,10 +38,10 @@ def _ours(refreshed, kind, name, stack, adopt, region):
 
 
 def prepare(plan, refreshed, check_mode=False, problems=None):
-    """Add ``delete`` lists, ``predicted`` changes, ``not_removed`` and ``warnings`` to the plan; deletions the
-    plan refuses (a repository that holds images, without force_delete) go to ``problems``."""
+    """Add ``delete`` lists, ``predicted`` changes, ``not_removed`` and ``warnings`` (after the compilation's) to the
+    plan; deletions the plan refuses (a repository that holds images, without force_delete) go to ``problems``."""
     plan["predicted"] = []
-    plan["warnings"] = []
+    plan["warnings"] = list(plan.get("warnings") or [])  # the compilation's (deprecations) first
     plan["not_removed"] = []
     if plan["state"] == "absent":
         _destroy(plan, refreshed)

@@ -87,6 +87,7 @@ def parse_error(service_name, status, headers, body):
         ("logs", "ThrottlingException", 400),
         ("secretsmanager", "ThrottlingException", 400),
         ("ecs", "ThrottlingException", 400),
+        ("resourcegroupstaggingapi", "ThrottledException", 400),
     ],
 )
 def test_throttling_errors_parse_as_each_services_own(service, code, status):

@@ -3,30 +3,10 @@ import os
 import pytest
 
 from ansible_collections.ondemand.batch.plugins.action import job as action
+from ansible_collections.ondemand.batch.plugins.plugin_utils import aws
+from tests.unit.fakes import FakeClient
 
 JD = "arn:aws:batch:eu-west-1:123456789012:job-definition/dev-jd:6"
-
-
-class FakeClient:
-    def __init__(self, **handlers):
-        self.handlers = handlers
-        self.calls = []
-
-    def __getattr__(self, name):
-        if name not in self.handlers:
-            raise AttributeError(name)
-
-        def call(aws_retry=False, **kwargs):
-            assert aws_retry is True
-            self.calls.append((name, kwargs))
-            handler = self.handlers[name]
-            if callable(handler):
-                return handler(**kwargs)
-            if isinstance(handler, list):
-                return handler.pop(0) if len(handler) > 1 else handler[0]
-            return handler
-
-        return call
 
 
 class Clock:
@@ -238,20 +218,20 @@ def test_connection_params_follow_amazon_aws_precedence():
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_URL": "http://env-endpoint",
     }
-    params = action.connection_params({"aws_region": "eu-central-1", "aws_secret_key": "arg-secret"}, environment)
+    params = aws.connection_params({"aws_region": "eu-central-1", "aws_secret_key": "arg-secret"}, environment)
     assert params["region"] == "eu-central-1"
     assert params["access_key"] == "env-key"
     assert params["secret_key"] == "arg-secret"
     assert params["endpoint_url"] == "http://env-endpoint"
     assert params["validate_certs"] is True
-    assert action.connection_params({}, {"AWS_DEFAULT_REGION": "us-east-1"})["region"] == "us-east-1"
-    assert action.connection_params({"validate_certs": "no"}, {})["validate_certs"] is False
+    assert aws.connection_params({}, {"AWS_DEFAULT_REGION": "us-east-1"})["region"] == "us-east-1"
+    assert aws.connection_params({"validate_certs": "no"}, {})["validate_certs"] is False
 
 
 def test_environment_overlay_is_undone(monkeypatch):
     monkeypatch.delenv("ONDEMAND_TEST_OVERLAY", raising=False)
     monkeypatch.setenv("ONDEMAND_TEST_KEPT", "before")
-    with action.environment_overlay({"ONDEMAND_TEST_OVERLAY": "x", "ONDEMAND_TEST_KEPT": "during"}):
+    with aws.environment_overlay({"ONDEMAND_TEST_OVERLAY": "x", "ONDEMAND_TEST_KEPT": "during"}):
         assert os.environ["ONDEMAND_TEST_OVERLAY"] == "x"
         assert os.environ["ONDEMAND_TEST_KEPT"] == "during"
     assert "ONDEMAND_TEST_OVERLAY" not in os.environ

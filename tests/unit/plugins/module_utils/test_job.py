@@ -7,6 +7,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
     BatchValidationError,
     BatchWaitTimeout,
 )
+from tests.unit.fakes import FakeClient
 
 JD_ARN = "arn:aws:batch:eu-west-1:123456789012:job-definition/dev-jd"
 JQ_ARN = "arn:aws:batch:eu-west-1:123456789012:job-queue/dev-jq"
@@ -14,37 +15,6 @@ JQ_ARN = "arn:aws:batch:eu-west-1:123456789012:job-queue/dev-jq"
 
 def client_error(code, operation="Op"):
     return ClientError({"Error": {"Code": code, "Message": code}}, operation)
-
-
-class FakeClient:
-    """Records every call; answers from ``handlers``: a callable, a list consumed in order, or a value."""
-
-    def __init__(self, **handlers):
-        self.handlers = handlers
-        self.calls = []
-
-    def __getattr__(self, name):
-        if name not in self.handlers:
-            raise AttributeError(name)
-
-        def call(aws_retry=False, **kwargs):
-            assert aws_retry is True, f"{name} called without aws_retry=True"
-            self.calls.append((name, kwargs))
-            handler = self.handlers[name]
-            if callable(handler):
-                answer = handler(**kwargs)
-            elif isinstance(handler, list):
-                answer = handler.pop(0) if len(handler) > 1 else handler[0]
-            else:
-                answer = handler
-            if isinstance(answer, Exception):
-                raise answer
-            return answer
-
-        return call
-
-    def count(self, name):
-        return sum(1 for call, _kwargs in self.calls if call == name)
 
 
 def submit_params(**overrides):

@@ -7,34 +7,11 @@ from botocore.exceptions import ClientError
 from ansible_collections.ondemand.batch.plugins.module_utils import job as jobs
 from ansible_collections.ondemand.batch.plugins.module_utils import job_diagnosis as why
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchWaitTimeout
+from tests.unit.fakes import FakeClient
 
 ACCOUNT = "123456789012"
 PREFIX = f"arn:aws:batch:eu-west-1:{ACCOUNT}"
 QUEUE = f"{PREFIX}:job-queue/dev-jq"
-
-
-class FakeClient:
-    def __init__(self, **handlers):
-        self.handlers = handlers
-        self.calls = []
-
-    def __getattr__(self, name):
-        if name not in self.handlers:
-            raise AttributeError(name)
-
-        def call(aws_retry=False, **kwargs):
-            assert aws_retry is True
-            self.calls.append((name, kwargs))
-            handler = self.handlers[name]
-            answer = handler(**kwargs) if callable(handler) else handler
-            if isinstance(answer, Exception):
-                raise answer
-            return answer
-
-        return call
-
-    def names(self):
-        return [name for name, _kwargs in self.calls]
 
 
 def job(vcpus="1", memory="2048", platform="EC2", **extra):

@@ -10,6 +10,7 @@ from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
 from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import (
     PLANNED,
     Context,
+    Pause,
     Poll,
     drive,
     prefixed_problems,
@@ -178,3 +179,36 @@ def test_problems_of_an_entry_are_prefixed():
         ("compute_environments[ce].name", "bad"),
     ]
     assert prefixed_problems("job_queues[q]", BatchError(message="boom")) == [("job_queues[q]", "boom")]
+
+
+def test_a_pause_lets_time_pass_and_other_waits_go_on_meanwhile(ctx, fake_clock):
+    describe = Statuses(b=["CREATING", "CREATING", "VALID"])
+    log = []
+
+    def pausing():
+        log.append(("pause", fake_clock.now))
+        assert (yield Pause(0.6)) is None
+        log.append(("resumed", fake_clock.now))
+        return "paused"
+
+    def waiting():
+        detail = yield poll(ctx, describe, "b")
+        log.append(("b VALID", fake_clock.now))
+        return detail["status"]
+
+    results, errors, planning = drive(ctx, {"a": pausing(), "b": waiting()})
+    assert results == {"a": "paused", "b": "VALID"} and errors == planning == {}
+    # The waits keep their schedule (0.2, 0.3, 0.45 ...): the pause ends between two polls, the nap is cut there.
+    assert log == [("pause", 0.0), ("resumed", 0.6), ("b VALID", pytest.approx(0.95))]
+    assert fake_clock.sleeps == pytest.approx([0.2, 0.3, 0.1, 0.35])
+    assert describe.calls == [["b"], ["b"], ["b"]]
+
+
+def test_pauses_alone_sleep_until_the_first_one_ends(ctx, fake_clock):
+    def step(seconds):
+        yield Pause(seconds)
+        return fake_clock.now
+
+    results, _errors, _planning = drive(ctx, {"a": step(5), "b": step(2), "c": step(2)})
+    assert results == {"a": 5, "b": 2, "c": 2}
+    assert fake_clock.sleeps == [2, 3]

@@ -3,7 +3,9 @@
 The fake follows the AWS rules the modules depend on: names are unique, DeleteComputeEnvironment
 needs a DISABLED environment that no queue uses, DeleteJobQueue a DISABLED queue, queues cannot
 mix EC2 and Fargate environments. Every call must pass ``aws_retry=True`` and is recorded.
-Resources settle at once unless ``statuses`` says otherwise (e.g. ``{"create": "INVALID"}``).
+Resources settle at once unless ``statuses`` says otherwise (e.g. ``{"create": "INVALID"}``), or ``invalid`` does:
+``invalid[name]`` lists the statusReasons of that environment's next validations (its creation, then each update),
+each of them INVALID, as when IAM has not propagated a role yet; once they are used up it is VALID again.
 """
 
 import copy
@@ -49,12 +51,27 @@ class FakePaginator:
 
 
 class FakeBatch(Recorder):
-    def __init__(self, statuses=None):
+    def __init__(self, statuses=None, invalid=None):
         super().__init__()
         self.environments = {}
         self.queues = {}
         self.policies = []
         self.statuses = statuses or {}
+        self.invalid = {name: list(reasons) for name, reasons in (invalid or {}).items()}
+
+    def _validate(self, detail, operation):
+        """Status (and reason) after a creation or an update: ``invalid``'s next reason, else ``statuses``."""
+        name = detail["computeEnvironmentName"]
+        if name in self.invalid:
+            reasons = self.invalid[name]
+            if reasons:
+                detail.update(status="INVALID", statusReason=reasons.pop(0))
+            else:
+                detail.update(status="VALID", statusReason="ComputeEnvironment Healthy")
+            return
+        detail["status"] = self.statuses.get(operation, "VALID")
+        if operation == "create":
+            detail["statusReason"] = "CLIENT_ERROR - boom" if detail["status"] == "INVALID" else "ok"
 
     # --- compute environments ---------------------------------------------------------------------
     def _environment(self, identifier):
@@ -114,11 +131,10 @@ class FakeBatch(Recorder):
             name,
             type=kwargs["type"],
             state=kwargs.get("state", "ENABLED"),
-            status=self.statuses.get("create", "VALID"),
-            statusReason="CLIENT_ERROR - boom" if self.statuses.get("create") == "INVALID" else "ok",
             serviceRole=kwargs.get("serviceRole") or SLR,
             tags=dict(kwargs.get("tags") or {}),
         )
+        self._validate(detail, "create")
         if resources is not None:
             detail["computeResources"] = resources
         return {"computeEnvironmentName": name, "computeEnvironmentArn": detail["computeEnvironmentArn"]}
@@ -132,7 +148,7 @@ class FakeBatch(Recorder):
             if key in kwargs:
                 detail[key] = kwargs[key]
         # An update is validated again (an INVALID environment whose cause is fixed becomes VALID).
-        detail["status"] = self.statuses.get("update", "VALID")
+        self._validate(detail, "update")
         if "updatePolicy" in kwargs:
             detail["updatePolicy"] = {**detail.get("updatePolicy", {}), **kwargs["updatePolicy"]}
         update = {k: v for k, v in (kwargs.get("computeResources") or {}).items() if k != "updateToLatestImageVersion"}

@@ -530,3 +530,130 @@ def test_a_healthy_environment_still_needs_replace(batch, context):
     with pytest.raises(BatchValidationError, match="Set replace=true"):
         present(context(), NAME, wanted(subnets=["subnet-2"]))
     assert batch.writes == []
+
+
+# --- IAM propagation (issue 14): an environment Batch cannot use a new role for yet is validated again ---------
+NOT_YET_PROFILE = "CLIENT_ERROR - Invalid IamInstanceProfile: ecsInstanceRole"
+SERVICE_ROLE = f"arn:aws:iam::{ACCOUNT}:role/dev-carbon-batch-service"
+NOT_YET_ROLE = (
+    f"CLIENT_ERROR - User: batch.amazonaws.com is not authorized to perform: sts:AssumeRole on resource: {SERVICE_ROLE}"
+)
+
+
+def propagating(iam, fake_clock, **invalid):
+    """A Batch whose environments are INVALID for their next validations (``invalid``), and a context for it."""
+    batch = FakeBatch(invalid=invalid)
+    options = {"timeout": 60, "sleep": fake_clock.sleep, "clock": fake_clock}
+    return batch, Context({"batch": batch, "iam": iam}, "eu-west-1", wait_options=options, warn=None)
+
+
+def test_a_new_environment_is_validated_again_until_iam_has_propagated(iam, fake_clock):
+    batch, ctx = propagating(iam, fake_clock, **{NAME: [NOT_YET_PROFILE, NOT_YET_PROFILE]})
+    changed, _before, after = present(ctx, NAME, wanted(allocation_strategy="BEST_FIT_PROGRESSIVE"))
+    assert changed is True and after["status"] == "VALID"
+    assert batch.operations() == ["create_compute_environment"] + ["update_compute_environment"] * 2
+    # The service-linked role and BEST_FIT_PROGRESSIVE: the instance profile can be re-sent (an infrastructure update).
+    revalidation = {"computeEnvironment": ARN, "state": "ENABLED", "computeResources": {"instanceRole": PROFILE}}
+    assert [kwargs for _op, kwargs in batch.writes[1:]] == [revalidation, revalidation]
+    # Poll 0.2 s after each write; back off 1 s, then 2 s, before validating it again.
+    assert fake_clock.sleeps == [0.2, 1, 0.2, 2, 0.2]
+    assert ctx.warnings == [
+        f"compute environment {NAME} is INVALID: {NOT_YET_PROFILE}; IAM changes take a while to reach Batch: "
+        "validating it again in 1s (attempt 2, 0s of 120s)",
+        f"compute environment {NAME} is INVALID: {NOT_YET_PROFILE}; IAM changes take a while to reach Batch: "
+        "validating it again in 2s (attempt 3, 1s of 120s)",
+    ]
+    assert present(ctx, NAME, wanted(allocation_strategy="BEST_FIT_PROGRESSIVE"))[0] is False
+    assert len(batch.writes) == 3  # a re-run writes nothing
+
+
+@pytest.mark.parametrize(
+    ("settings", "reason", "resent"),
+    [
+        # BEST_FIT (AWS's default): no infrastructure update, the state alone is a scaling update.
+        ({}, NOT_YET_PROFILE, {}),
+        # A regular service role is re-sent (a scaling update every environment accepts).
+        ({"service_role": "dev-carbon-batch-service"}, NOT_YET_ROLE, {"serviceRole": SERVICE_ROLE}),
+        # A regular service role rules out infrastructure updates: the instance profile is not re-sent.
+        (
+            {"service_role": "dev-carbon-batch-service", "allocation_strategy": "BEST_FIT_PROGRESSIVE"},
+            NOT_YET_PROFILE,
+            {},
+        ),
+        # The Spot Fleet role is not part of UpdateComputeEnvironment.
+        (
+            {"compute_resource_type": "SPOT", "spot_iam_fleet_role": "dev-carbon-batch-service"},
+            "CLIENT_ERROR - Parameter: SpotFleetRequestConfig.IamFleetRole is invalid.",
+            {},
+        ),
+    ],
+)
+def test_the_revalidation_resends_what_aws_accepts(iam, fake_clock, settings, reason, resent):
+    batch, ctx = propagating(iam, fake_clock, **{NAME: [reason]})
+    assert present(ctx, NAME, wanted(**settings))[2]["status"] == "VALID"
+    assert batch.operations() == ["create_compute_environment", "update_compute_environment"]
+    assert batch.writes[1][1] == {"computeEnvironment": ARN, "state": "ENABLED", **resent}
+
+
+def test_an_update_that_gives_a_new_role_is_validated_again(iam, fake_clock):
+    batch, ctx = propagating(iam, fake_clock, **{NAME: [NOT_YET_ROLE]})
+    batch.add_environment(NAME, serviceRole=f"arn:aws:iam::{ACCOUNT}:role/old-batch-service")
+    changed, _before, after = present(ctx, NAME, wanted(service_role="dev-carbon-batch-service"))
+    assert changed is True and after["status"] == "VALID" and after["serviceRole"] == SERVICE_ROLE
+    assert [kwargs for _op, kwargs in batch.writes] == [
+        {"computeEnvironment": ARN, "serviceRole": SERVICE_ROLE},
+        {"computeEnvironment": ARN, "state": "ENABLED", "serviceRole": SERVICE_ROLE},
+    ]
+
+
+def test_the_retry_is_bounded_by_iam_propagation_timeout(iam, fake_clock):
+    batch, ctx = propagating(iam, fake_clock, **{NAME: [NOT_YET_PROFILE] * 50})
+    ctx.wait_options["iam_propagation_timeout"] = 10
+    with pytest.raises(BatchError) as failure:
+        present(ctx, NAME, wanted())
+    assert failure.value.message == (
+        f"Compute environment {NAME} is INVALID: {NOT_YET_PROFILE} (still after 5 attempts over 10s: IAM changes "
+        "usually reach Batch within seconds; check that the role or instance profile exists and trusts the service, "
+        "or raise iam_propagation_timeout)"
+    )
+    # INVALID first seen at 0.2 s; validated again at 1.2, 3.4, 7.6 and (the last backoff cut) 10.2 s.
+    assert batch.operations() == ["create_compute_environment"] + ["update_compute_environment"] * 4
+    assert fake_clock.sleeps == pytest.approx([0.2, 1, 0.2, 2, 0.2, 4, 0.2, 2.4, 0.2])
+    assert len(ctx.warnings) == 4
+
+
+def test_no_retry_with_a_zero_timeout_nor_for_other_reasons(iam, fake_clock):
+    batch, ctx = propagating(iam, fake_clock, **{NAME: [NOT_YET_PROFILE]})
+    ctx.wait_options["iam_propagation_timeout"] = 0
+    with pytest.raises(BatchError) as failure:
+        present(ctx, NAME, wanted())
+    assert failure.value.message == f"Compute environment {NAME} is INVALID: {NOT_YET_PROFILE}"
+    subnet = "CLIENT_ERROR - The subnet ID 'subnet-1' does not exist"
+    batch, ctx = propagating(iam, fake_clock, **{"other-ce": [subnet]})
+    with pytest.raises(BatchError) as failure:
+        present(ctx, "other-ce", wanted())
+    assert failure.value.message == f"Compute environment other-ce is INVALID: {subnet}"
+    assert batch.operations() == ["create_compute_environment"] and ctx.warnings == []
+
+
+def test_an_environment_left_invalid_by_iam_propagation_is_validated_again_later(iam, fake_clock):
+    batch, _ctx = propagating(iam, fake_clock)
+    batch.add_environment(NAME, status="INVALID", statusReason=NOT_YET_PROFILE)
+    checked = context_with(batch, iam, fake_clock, check_mode=True)
+    changed, _before, predicted = present(checked, NAME, wanted())
+    assert changed is True and batch.writes == [] and predicted["status"] == "VALID"
+    assert checked.report == {"action": "update", "changed_fields": [], "reason": f"INVALID: {NOT_YET_PROFILE}"}
+    ctx = context_with(batch, iam, fake_clock)
+    changed, _before, after = present(ctx, NAME, wanted())
+    assert changed is True and after["status"] == "VALID"
+    assert batch.writes == [("update_compute_environment", {"computeEnvironment": ARN, "state": "ENABLED"})]
+    assert ctx.warnings == [
+        f"compute environment {NAME} is INVALID: {NOT_YET_PROFILE}; IAM changes take a while to reach Batch: "
+        "it is validated again"
+    ]
+    assert present(context_with(batch, iam, fake_clock), NAME, wanted())[0] is False
+
+
+def context_with(batch, iam, fake_clock, check_mode=False):
+    options = {"timeout": 60, "sleep": fake_clock.sleep, "clock": fake_clock}
+    return Context({"batch": batch, "iam": iam}, "eu-west-1", check_mode=check_mode, wait_options=options)

@@ -2,44 +2,21 @@
 
 import json
 
+import pytest
 from botocore.exceptions import ClientError
 
 from ansible_collections.ondemand.batch.plugins.module_utils import schedule_ensure
-from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchValidationError
+from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchValidationError
 from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import Context
 from ansible_collections.ondemand.batch.plugins.module_utils.schedule import events_target, scheduler_request
 from ansible_collections.ondemand.batch.plugins.modules import job as job_module
 from ansible_collections.ondemand.batch.plugins.modules import job_schedule
+from tests.unit.fakes import FakeClient
 
 ACCOUNT = "123456789012"
 JD_ARN = f"arn:aws:batch:eu-west-1:{ACCOUNT}:job-definition/dev-jd"
 JQ_ARN = f"arn:aws:batch:eu-west-1:{ACCOUNT}:job-queue/dev-jq"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/events"
-WRITES = ("submit", "cancel", "terminate", "put", "remove", "delete", "tag", "untag", "create", "update")
-
-
-class FakeClient:
-    def __init__(self, **handlers):
-        self.handlers = handlers
-        self.calls = []
-
-    def __getattr__(self, name):
-        if name not in self.handlers:
-            raise AttributeError(name)
-
-        def call(aws_retry=False, **kwargs):
-            assert aws_retry is True
-            self.calls.append((name, kwargs))
-            handler = self.handlers[name]
-            answer = handler(**kwargs) if callable(handler) else handler
-            if isinstance(answer, Exception):
-                raise answer
-            return answer
-
-        return call
-
-    def writes(self):
-        return [name for name, _kwargs in self.calls if name.startswith(WRITES)]
 
 
 def not_found(operation="Op"):
@@ -312,3 +289,74 @@ def test_unchanged_schedule_makes_no_write_call():
     )
     assert changed is True
     assert scheduler.writes() == ["update_schedule"]
+
+
+# --- issue 14: Scheduler refuses an execution role IAM has not propagated yet -------------------------------------
+NOT_ASSUMABLE = "The execution role you provide must allow AWS EventBridge Scheduler to assume the role."
+
+
+def refusing(times, answer):
+    """A CreateSchedule/UpdateSchedule handler that refuses the role ``times`` times, then answers."""
+    left = [times]
+
+    def handler(**_kwargs):
+        if left[0]:
+            left[0] -= 1
+            return ClientError({"Error": {"Code": "ValidationException", "Message": NOT_ASSUMABLE}}, "CreateSchedule")
+        return answer
+
+    return handler
+
+
+def scheduler_run(scheduler, params, fake_clock, warnings, **options):
+    clients = {"scheduler": scheduler, "batch": batch_client()}
+    wait_options = {"sleep": fake_clock.sleep, "clock": fake_clock, **options}
+    ctx = Context(clients, "eu-west-1", warn=warnings.append, wait_options=wait_options)
+    return schedule_ensure.ensure_present(ctx, params["name"], params)
+
+
+def test_a_schedule_is_created_once_scheduler_can_assume_its_new_role(fake_clock):
+    created = {"ScheduleArn": "arn:aws:scheduler:eu-west-1:1:schedule/default/nightly"}
+    scheduler = FakeClient(get_schedule=not_found("GetSchedule"), create_schedule=refusing(2, created))
+    warnings = []
+    changed, _before, after = scheduler_run(scheduler, schedule_params(backend="scheduler"), fake_clock, warnings)
+    assert changed is True and after["arn"] == created["ScheduleArn"]
+    assert scheduler.writes() == ["create_schedule"] * 3  # refused twice (nothing created), then created
+    assert fake_clock.sleeps == [1, 2]
+    assert warnings == [
+        f"schedule nightly: EventBridge Scheduler cannot assume {ROLE} yet; IAM changes take a while to reach it: "
+        "trying again in 1s (attempt 2, 0s of 120s)",
+        f"schedule nightly: EventBridge Scheduler cannot assume {ROLE} yet; IAM changes take a while to reach it: "
+        "trying again in 2s (attempt 3, 1s of 120s)",
+    ]
+
+
+def test_an_update_is_retried_the_same_way_and_bounded(fake_clock):
+    params = schedule_params(backend="scheduler", enabled=False)
+    current = dict(scheduler_request(schedule_params(backend="scheduler"), None, None), Arn="arn:...:nightly")
+    scheduler = FakeClient(get_schedule=current, update_schedule=refusing(100, {}))
+    warnings = []
+    with pytest.raises(BatchError) as failure:  # a role that never becomes assumable fails the task
+        scheduler_run(scheduler, params, fake_clock, warnings, iam_propagation_timeout=10)
+    assert failure.value.message == (
+        "Failed to write schedule (still after 5 attempts over 10s: IAM changes usually reach EventBridge Scheduler "
+        "within seconds; check that role_arn exists and trusts scheduler.amazonaws.com, or raise "
+        "iam_propagation_timeout)"
+    )
+    assert scheduler.writes() == ["update_schedule"] * 5 and fake_clock.sleeps == [1, 2, 4, 3]
+    assert len(warnings) == 4
+
+
+def test_other_validation_errors_and_a_zero_timeout_fail_at_once(fake_clock):
+    other = ClientError({"Error": {"Code": "ValidationException", "Message": "Invalid group"}}, "CreateSchedule")
+    scheduler = FakeClient(get_schedule=not_found("GetSchedule"), create_schedule=other)
+    warnings = []
+    for options in ({}, {"iam_propagation_timeout": 0}):
+        with pytest.raises(BatchError, match="^Failed to write schedule: .*Invalid group"):
+            scheduler_run(scheduler, schedule_params(backend="scheduler"), fake_clock, warnings, **options)
+    refused = FakeClient(get_schedule=not_found("GetSchedule"), create_schedule=refusing(1, {}))
+    with pytest.raises(BatchError) as failure:  # no retry with iam_propagation_timeout=0
+        scheduler_run(refused, schedule_params(backend="scheduler"), fake_clock, warnings, iam_propagation_timeout=0)
+    assert failure.value.exception.response["Error"]["Message"] == NOT_ASSUMABLE
+    assert scheduler.writes() == ["create_schedule"] * 2 and refused.writes() == ["create_schedule"]
+    assert fake_clock.sleeps == [] and warnings == []

@@ -166,6 +166,44 @@ def test_creations_are_issued_then_waited_for_together(fake_clock):
     assert clients["iam"].calls == [("get_instance_profile", {"InstanceProfileName": "ecsInstanceRole"})]  # once
 
 
+def test_environments_iam_has_not_reached_yet_back_off_and_are_validated_together(fake_clock, monkeypatch):
+    """Issue 14: each environment INVALID for IAM propagation pauses, and the pauses and polls of all run together."""
+    not_yet = "CLIENT_ERROR - Invalid IamInstanceProfile: ecsInstanceRole"
+    batch = FakeBatch(invalid={"a-ce": [not_yet, not_yet], "b-ce": [not_yet]})
+    clients = {"batch": batch, "iam": FakeIAM(profiles=["ecsInstanceRole"]), "sts": FakeSTS()}
+    from ansible_collections.ondemand.batch.plugins.module_utils import reconcile
+
+    original_from_module = reconcile.Context.from_module
+
+    def from_module(module, wait=True, wait_timeout=None):
+        ctx = original_from_module(module, wait, wait_timeout)
+        ctx.wait_options.update(sleep=fake_clock.sleep, clock=fake_clock)
+        return ctx
+
+    monkeypatch.setattr(reconcile.Context, "from_module", from_module)
+    fake = FakeModule(compute_environments, [ec2("a-ce"), ec2("b-ce"), ec2("c-ce")], clients, fake_clock=fake_clock)
+    with pytest.raises(Exit) as info:
+        run_list_module(fake, CE)
+    outcome = info.value
+    assert not outcome.failed, outcome.result
+    assert [e["compute_environment"]["status"] for e in outcome.result["compute_environments"]] == ["VALID"] * 3
+    arn = f"arn:aws:batch:eu-west-1:{ACCOUNT}:compute-environment/"
+    assert [(op, kwargs.get("computeEnvironment")) for op, kwargs in batch.writes if op.startswith("update")] == [
+        ("update_compute_environment", arn + "a-ce"),
+        ("update_compute_environment", arn + "b-ce"),
+        ("update_compute_environment", arn + "a-ce"),
+    ]
+    polls = [kwargs["computeEnvironments"] for op, kwargs in batch.calls[4:] if op == "describe_compute_environments"]
+    assert polls == [[arn + "a-ce", arn + "b-ce", arn + "c-ce"], [arn + "a-ce", arn + "b-ce"], [arn + "a-ce"]]
+    # Both paused 1 s at once; then a-ce alone 2 s: the run takes what the slowest environment needs.
+    assert fake_clock.sleeps == [0.2, 1, 0.2, 2, 0.2]
+    assert [warning.split(":", 1)[0] for warning in fake.warnings] == [
+        "compute_environments[a-ce]",
+        "compute_environments[b-ce]",
+        "compute_environments[a-ce]",
+    ]
+
+
 def test_check_mode_predicts_the_run_and_diff_is_per_entry(clients):
     batch = clients["batch"]
     batch.add_environment("a-ce", {"allocationStrategy": "BEST_FIT_PROGRESSIVE"}, tags={"t": "1"})

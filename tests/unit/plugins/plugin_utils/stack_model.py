@@ -6,7 +6,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from ansible_collections.ondemand.batch.plugins.plugin_utils.stack import planner, refresh, schema, work
+from ansible_collections.ondemand.batch.plugins.plugin_utils.stack import plan_base, planner, refresh, schema, work
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.problems import ModelProblems
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -44,7 +44,7 @@ def with_secret_values(variables):
     out = copy.deepcopy(variables)
     for entry in out.get("secrets_secrets") or []:
         if isinstance(entry, dict) and "value" in entry:
-            entry["value"] = planner.SecretValue(entry["value"])
+            entry["value"] = plan_base.SecretValue(entry["value"])
     return out
 
 

@@ -5,7 +5,7 @@ The reads themselves (refresh.AwsReader) are exercised against the emulator by t
 
 import copy
 
-from stack_model import ACCOUNT, FACTS, compile_model, empty_account, inventory
+from stack_model import ACCOUNT, FACTS, ROOT, compile_model, empty_account, inventory
 
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack import refresh
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.problems import ModelProblems
@@ -405,3 +405,22 @@ def test_inline_policies_the_model_lacks_are_removed_from_the_stacks_roles():
     assert removed == [
         {"iam_name": f"{STACK}-job-execution", "policy_name": "terraform-star", "policy_json": None, "state": "absent"}
     ]
+
+
+def test_iam_propagation_seconds_is_accepted_ignored_and_deprecated():
+    """Issue 14: no pause after creating roles; the variable is still accepted for one release, with a warning."""
+    plan, lines = compile_model(dict(BASE, iam_propagation_seconds=30), refreshed=account())
+    assert lines == []
+    assert "propagation_seconds" not in plan["iam"]
+    assert plan["warnings"] == [
+        "iam_propagation_seconds is deprecated and ignored, and will be removed in 0.2.0: the deploy no longer pauses "
+        "after creating IAM roles. Compute environments that Batch cannot validate yet, and EventBridge Scheduler "
+        "schedules whose role it cannot assume yet, are retried instead, bounded by the modules' "
+        "iam_propagation_timeout (ondemand.batch.compute_environments and job_schedules, 120 seconds by default). "
+        "Remove the variable from the inventory."
+    ]
+    without_aws, _lines = compile_model(dict(BASE, iam_propagation_seconds=30))  # read_aws: false prints it too
+    assert without_aws["warnings"] == plan["warnings"]
+    shipped = (ROOT / "inventories").rglob("*.yml")
+    assert not [path for path in shipped if "iam_propagation_seconds" in path.read_text()]  # none sets it
+    assert compile_model(BASE, refreshed=account())[0]["warnings"] == []
