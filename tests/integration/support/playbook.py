@@ -62,9 +62,22 @@ class PlaybookResult:
 
 
 def run_playbook(
-    emulator, playbook, extra_vars=None, check=False, diff=False, inventory=None, verbosity=0, env=None, timeout=900
+    emulator,
+    playbook,
+    extra_vars=None,
+    check=False,
+    diff=False,
+    inventory=None,
+    verbosity=0,
+    env=None,
+    timeout=900,
+    root=ROOT,
 ):
-    """Run a playbook given as a path or as YAML data (a list of plays) against ``emulator``."""
+    """Run a playbook given as a path or as YAML data (a list of plays) against ``emulator``.
+
+    ``root`` is the checkout whose ansible.cfg (collections, roles) is used and where ansible-playbook runs: another
+    one is a benchmark's baseline (bench/run.py --baseline).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         if not isinstance(playbook, (str, Path)):
             path = Path(tmp) / "playbook.yml"
@@ -85,7 +98,7 @@ def run_playbook(
         run_env = {
             **os.environ,
             **emulator.env(),
-            "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+            "ANSIBLE_CONFIG": str(Path(root) / "ansible.cfg"),
             "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
             "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",
             "ANSIBLE_PYTHON_INTERPRETER": os.environ.get("ANSIBLE_PYTHON_INTERPRETER", sys.executable),
@@ -93,7 +106,7 @@ def run_playbook(
             **(env or {}),
         }
         completed = subprocess.run(
-            cmd, cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=timeout, check=False
+            cmd, cwd=root, env=run_env, capture_output=True, text=True, timeout=timeout, check=False
         )
     report = None
     if run_env["ANSIBLE_STDOUT_CALLBACK"] == "ansible.posix.json":
