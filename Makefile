@@ -18,6 +18,10 @@ SUBMIT_ARGS ?=
 JOB_ARGS ?=
 # make job JOB=<job id>
 JOB ?=
+# make bench: the git ref whose local stack the benchmark runs beside ours (76dd47e: the last commit before the stack
+# plan, one module run per resource); BASELINE= leaves it out. BENCH_ARGS, e.g. '--only scale --repeat 3'.
+BASELINE ?= 76dd47e
+BENCH_ARGS ?=
 
 ROOT := $(CURDIR)
 VENV := $(ROOT)/.venv
@@ -296,9 +300,9 @@ demo: setup $(EMULATOR_PREREQ) deploy submit ## Emulator + deploy of inventories
 		"make submit$(KNOBS)" "make destroy$(KNOBS)" "make emulator-stop$(KNOBS)" \
 		'README.md "Deploying to real AWS" for inventories/dev'
 
-bench: setup ## Benchmark against a fresh emulator (table on stdout, JSON in bench/results.json)
+bench: setup ## Benchmark against fresh emulators, beside BASELINE=<git ref> (table on stdout, JSON in bench/results.json)
 	$(call require,bench/run.py,the benchmark lands with issue 7)
-	@$(VPY) bench/run.py
+	@$(VPY) bench/run.py $(if $(BASELINE),--baseline $(BASELINE)) $(BENCH_ARGS)
 
 clean: emulator-stop-all ## Stop this checkout's emulators; remove the virtualenv, the collection link, build output and caches
 	$(call say,Cleaning)

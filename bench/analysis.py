@@ -3,6 +3,9 @@
 import json
 import math
 import statistics
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SIDE_BY_SIDE_RESOURCES = 3  # compute environment, job queue, job definition
 OURS = "ondemand.batch"
@@ -11,6 +14,42 @@ THEIRS = "community.aws"
 SIDE_BY_SIDE_TOOLS = (OURS, OURS_NO_WAIT, THEIRS)
 # What each of our rows means, for the tables.
 OURS_VARIANTS = {OURS: "wait: true (default)", OURS_NO_WAIT: "wait: false"}
+
+# Scale: the sizes measured, and the shapes (families) of the rows.
+JD_COUNTS = (1, 10, 50, 200)  # job definitions: the stack, the list module in one task, the single module in a loop
+SCHEDULE_COUNTS = (1, 10, 50)  # schedules: likewise
+STACK_JDS = "stack, N job definitions"
+STACK_SCHEDULES = "stack, N schedules"
+LIST = "job_definitions, one task"
+LOOP = "job_definition, loop"
+SCHEDULES_LIST = "job_schedules, one task"
+SCHEDULES_LOOP = "job_schedule, loop"
+# The list form and the loop of the same kind, side by side in the report.
+LIST_AND_LOOP = ((LIST, LOOP), (SCHEDULES_LIST, SCHEDULES_LOOP))
+LOCAL_STACK = "local stack"
+IAM_ROLE = "amazon.aws.iam_role"
+# Calls about one resource: they may grow with the count (no API reads several at once, or a write per change).
+PER_ITEM_OPS = {
+    "batch:DescribeJobDefinitions",
+    "batch:RegisterJobDefinition",
+    "batch:DeregisterJobDefinition",
+    "batch:TagResource",
+    "batch:UntagResource",
+}
+PER_SCHEDULE_OPS = {  # EventBridge reads one rule (its targets, its tags) a call
+    "events:DescribeRule",
+    "events:ListTargetsByRule",
+    "events:ListTagsForResource",
+    "events:PutRule",
+    "events:PutTargets",
+    "events:TagResource",
+    "events:UntagResource",
+}
+
+# The issue's goals (issue 13).
+RERUN_GOALS = ((50, 1.5), (200, 2))  # re-run of N job definitions at most x times the re-run of 1
+MAX_STACK_TASKS = 40  # tasks of the local stack's no-change re-run
+BASELINE_SPEED_UP = 2  # the local stack's no-change re-run against the baseline's, at 0 and at 50 ms
 
 
 def median_rows(rows):
@@ -28,6 +67,10 @@ def median_rows(rows):
         merged["repetitions"] = len(group)
         merged["reads"] = max(r["reads"] for r in group)
         merged["writes"] = max(r["writes"] for r in group)
+        merged["processes"] = max(r.get("processes", 0) for r in group)
+        task_s = [r["task_s"] for r in group if r.get("task_s") is not None]
+        if task_s:
+            merged["task_s"] = round(statistics.median(task_s), 2)
         merged["rc"] = max(r["rc"] for r in group)
         out.append(merged)
     return out
@@ -94,7 +137,15 @@ def side_by_side_entry(phase, latency, tool, ours, theirs, label=None):
 
 
 def analyse(rows):
-    analysis = {"side_by_side": [], "targets": [], "scale": None, "mitogen": []}
+    analysis = {
+        "side_by_side": [],
+        "targets": [],
+        "scale": {},
+        "list_and_loop": [],
+        "stack_baseline": [],
+        "iam_role": None,
+        "mitogen": [],
+    }
 
     def target(name, ok, measured, mark=None):
         analysis["targets"].append({"target": name, "met": bool(ok), "measured": measured, "mark": mark})
@@ -167,70 +218,279 @@ def analyse(rows):
                 ours_t["check"]["writes"] == 0 and ours_t["check"]["rc"] == 0,
                 f"rc {ours_t['check']['rc']}, {ours_t['check']['writes']} writes",
             )
-    stack_rerun = find(rows, section="stack", phase="rerun", latency_ms=0)
-    if stack_rerun:
-        target(
-            "dev stack: no-change re-run makes zero write calls",
-            stack_rerun["writes"] == 0,
-            f"{stack_rerun['writes']} writes, {stack_rerun['changed']} changed",
-        )
-    stack_check = find(rows, section="stack", phase="check", latency_ms=0)
-    if stack_check:
-        target(
-            "dev stack: --check on an empty account makes zero write calls",
-            stack_check["writes"] == 0,
-            f"{stack_check['writes']} writes, rc {stack_check['rc']}",
-        )
+    analyse_stack(rows, analysis, target)
+    analyse_scale(rows, analysis, target)
+    analyse_iam_role(rows, analysis)
+    analyse_mitogen(rows, analysis, target)
+    return analysis
 
-    scale = [r for r in rows if r["section"] == "scale" and r["phase"] == "rerun" and r["strategy"] == "linear"]
-    if len(scale) >= 2:
-        scale.sort(key=lambda r: r["resources"])
-        small, large = scale[0], scale[-1]
-        added = large["resources"] - small["resources"]
-        per_resource_s = (large["wall_s"] - small["wall_s"]) / added
+
+# --------------------------------------------------------------------------------------------- goals by pairs
+def paired_limit(numerator, denominator, limit):
+    """Is ``numerator``'s wall time at most ``limit`` times ``denominator``'s?
+
+    Both rows ran ``n`` times, interleaved: repetition i of each ran back to back, so their ratio is little moved by
+    the load changes that move single runs on a shared machine. Met when the ratio of the medians is within the limit
+    and so are at least two thirds of the pairs; a failed run meets nothing.
+    """
+    pairs = list(zip(numerator["wall_samples"], denominator["wall_samples"], strict=False))
+    ratios = [round(a / b, 3) for a, b in pairs if b]
+    median_ratio = ratio(numerator["wall_s"], denominator["wall_s"])
+    within = sum(r <= limit for r in ratios)
+    ok = numerator["rc"] == 0 and denominator["rc"] == 0 and bool(ratios)
+    met = ok and median_ratio is not None and median_ratio <= limit and within >= math.ceil(2 * len(ratios) / 3)
+    return {"met": met, "median_ratio": median_ratio, "ratios": ratios, "within": within, "pairs": len(ratios)}
+
+
+def describe_pairs(paired, limit):
+    return (
+        f"ratio of medians {paired['median_ratio']}, within {limit} in {paired['within']} of {paired['pairs']} "
+        f"interleaved pairs ({min(paired['ratios'], default='-')}-{max(paired['ratios'], default='-')})"
+    )
+
+
+def read_limit(job_definitions):
+    """The issue's bound on the reads of N job definitions: one per hundred (the Describe page), plus one."""
+    return math.ceil(job_definitions / 100) + 1
+
+
+def job_definition_reads(row):
+    return row["calls"].get("batch:DescribeJobDefinitions", 0)
+
+
+# --------------------------------------------------------------------------------------------- the local stack
+def analyse_stack(rows, analysis, target):
+    stack = [r for r in rows if r["section"] == "stack" and r["strategy"] == "linear"]
+    if not stack:
+        return
+    ours_rerun = find(stack, tool=OURS, phase="rerun", latency_ms=0)
+    if ours_rerun:
+        target(
+            f"local stack: no-change re-run runs at most {MAX_STACK_TASKS} tasks",
+            ours_rerun["rc"] == 0 and ours_rerun["tasks"] <= MAX_STACK_TASKS,
+            f"{ours_rerun['tasks']} tasks ({ours_rerun['skipped']} skipped), "
+            f"{ours_rerun['processes']} module processes",
+        )
+        target(
+            "local stack: no-change re-run makes zero write calls",
+            ours_rerun["rc"] == 0 and ours_rerun["writes"] == 0,
+            f"{ours_rerun['writes']} writes, {ours_rerun['changed']} changed",
+        )
+    check = find(stack, tool=OURS, phase="check", latency_ms=0)
+    if check:
+        target(
+            "local stack: --check on an empty account makes zero write calls",
+            check["rc"] == 0 and check["writes"] == 0,
+            f"{check['writes']} writes, rc {check['rc']}",
+        )
+    baselines = sorted({r["tool"] for r in stack if r["tool"].startswith("baseline ")})
+    if ours_rerun and not baselines:
+        target(
+            f"local stack: no-change re-run at least {BASELINE_SPEED_UP}x faster than the baseline at 0 and 50 ms",
+            False,
+            "not measured: no baseline (make bench BASELINE=<ref>)",
+            mark="N/A ",
+        )
+    for baseline in baselines:
+        for latency in sorted({r["latency_ms"] for r in stack if r["tool"] == baseline}):
+            for phase in ("cold", "rerun"):
+                ours = find(stack, tool=OURS, phase=phase, latency_ms=latency)
+                theirs = find(stack, tool=baseline, phase=phase, latency_ms=latency)
+                if not ours or not theirs:
+                    continue
+                paired = paired_limit(ours, theirs, 1 / BASELINE_SPEED_UP)
+                entry = {
+                    "phase": phase,
+                    "latency_ms": latency,
+                    "baseline": baseline,
+                    "ours": ours,
+                    "theirs": theirs,
+                    "speed_up": ratio(theirs["wall_s"], ours["wall_s"]),
+                    "paired": paired,
+                    "won": paired_comparison(ours, theirs),
+                }
+                analysis["stack_baseline"].append(entry)
+                if phase != "rerun":
+                    continue
+                speed_ups = [round(1 / r, 2) for r in paired["ratios"] if r]
+                target(
+                    f"local stack: no-change re-run at least {BASELINE_SPEED_UP}x faster than {baseline} "
+                    f"at {latency} ms",
+                    paired["met"],
+                    f"{ours['wall_s']}s vs {theirs['wall_s']}s (medians): {entry['speed_up']}x; at least "
+                    f"{BASELINE_SPEED_UP}x in {paired['within']} of {paired['pairs']} interleaved pairs "
+                    f"({min(speed_ups, default='-')}-{max(speed_ups, default='-')}x)",
+                )
+
+
+# --------------------------------------------------------------------------------------------- scale
+def scale_families(rows, strategy="linear"):
+    """``{family: [rows by N]}``: the stack with N job definitions (and one schedule), with N schedules (and one job
+    definition), and the modules alone (the list form in one task, the single module in a loop), each row with its
+    N in ``n``."""
+    scale = [r for r in rows if r["section"] == "scale" and r["phase"] == "rerun" and r["strategy"] == strategy]
+    families = {
+        STACK_JDS: [
+            dict(r, n=r["job_definitions"]) for r in scale if r.get("family") == "stack" and r["schedules"] == 1
+        ],
+        STACK_SCHEDULES: [
+            dict(r, n=r["schedules"]) for r in scale if r.get("family") == "stack" and r["job_definitions"] == 1
+        ],
+    }
+    for name in (LIST, LOOP):
+        families[name] = [dict(r, n=r["job_definitions"]) for r in scale if r.get("family") == name]
+    for name in (SCHEDULES_LIST, SCHEDULES_LOOP):
+        families[name] = [dict(r, n=r["schedules"]) for r in scale if r.get("family") == name]
+    return {name: sorted(found, key=lambda r: r["n"]) for name, found in families.items() if found}
+
+
+def per_added(family_rows, key):
+    """What one more resource adds to ``key``: from the smallest to the largest N of the family."""
+    small, large = family_rows[0], family_rows[-1]
+    if large["n"] == small["n"]:
+        return None
+    value = (large[key] - small[key]) / (large["n"] - small["n"])
+    return round(value, 4 if key == "wall_s" else 3)
+
+
+def repeated_calls(per_added_calls, per_item_ops):
+    """The calls that grow with the count although they are not about one resource (a look-up made per item)."""
+    return {op: v for op, v in per_added_calls.items() if v > 0 and op not in per_item_ops}
+
+
+def list_and_loop(families):
+    """The list form beside the loop of the single module, at every N both ran: the loop's wall time over the list
+    form's, and the module processes of each."""
+    out = []
+    for list_name, loop_name in LIST_AND_LOOP:
+        lists = {r["n"]: r for r in families.get(list_name, [])}
+        for loop in families.get(loop_name, []):
+            one = lists.get(loop["n"])
+            if one is None:
+                continue
+            out.append(
+                {
+                    "list": list_name,
+                    "loop": loop_name,
+                    "n": loop["n"],
+                    "list_s": one["wall_s"],
+                    "loop_s": loop["wall_s"],
+                    "speed_up": ratio(loop["wall_s"], one["wall_s"]),
+                    "list_processes": one["processes"],
+                    "loop_processes": loop["processes"],
+                    "list_reads": one["reads"],
+                    "loop_reads": loop["reads"],
+                    "ok": one["rc"] == 0 and loop["rc"] == 0,
+                }
+            )
+    return out
+
+
+def analyse_scale(rows, analysis, target):
+    families = scale_families(rows)
+    if not families:
+        return
+    for name, found in families.items():
         calls_by_op = {}
-        for row in scale:
+        for row in found:
             for op, n in row["calls"].items():
-                calls_by_op.setdefault(op, {})[row["resources"]] = n
-        per_resource_calls = {
-            op: round((by.get(large["resources"], 0) - by.get(small["resources"], 0)) / added, 2)
-            for op, by in calls_by_op.items()
-        }
-        # A call that grows with the number of job definitions but is not about one job definition.
-        per_item_ops = {
-            "batch:DescribeJobDefinitions",
-            "batch:RegisterJobDefinition",
-            "batch:DeregisterJobDefinition",
-            "batch:TagResource",
-            "batch:UntagResource",
-        }
-        repeated = {op: v for op, v in per_resource_calls.items() if v > 0 and op not in per_item_ops}
-        steps = []
-        for a, b in zip(scale, scale[1:], strict=False):
-            steps.append(round((b["wall_s"] - a["wall_s"]) / (b["resources"] - a["resources"]), 3))
-        analysis["scale"] = {
-            "rerun_wall_s": {r["resources"]: r["wall_s"] for r in scale},
-            "rerun_calls": {r["resources"]: r["reads"] + r["writes"] for r in scale},
-            "per_added_resource_s": round(per_resource_s, 3),
-            "per_added_resource_s_by_step": steps,
-            "per_added_resource_calls": per_resource_calls,
-            "calls_repeated_per_resource_that_could_be_made_once": repeated,
-        }
-        target(
-            "scale: no call repeated per resource that could be made once", not repeated, json.dumps(per_resource_calls)
+                calls_by_op.setdefault(op, {})[row["n"]] = n
+        small, large = found[0], found[-1]
+        added = large["n"] - small["n"]
+        per_call = (
+            {op: round((by.get(large["n"], 0) - by.get(small["n"], 0)) / added, 3) for op, by in calls_by_op.items()}
+            if added
+            else {}
         )
+        analysis["scale"][name] = {
+            "rows": [
+                {
+                    k: r.get(k)
+                    for k in ("n", "wall_s", "wall_samples", "tasks", "skipped", "processes", "reads", "writes", "rc")
+                }
+                | {"job_definition_reads": job_definition_reads(r)}
+                for r in found
+            ],
+            "per_added": {key: per_added(found, key) for key in ("wall_s", "reads", "processes", "tasks")},
+            "per_added_calls": {op: v for op, v in per_call.items() if v},
+        }
         target(
-            "scale: re-run makes zero writes at every size",
-            all(r["writes"] == 0 for r in scale),
-            ", ".join(f"{r['resources']}: {r['writes']}" for r in scale),
+            f"{name}: no-change re-run makes zero writes at every N",
+            all(r["writes"] == 0 and r["rc"] == 0 for r in found),
+            ", ".join(f"{r['n']}: {r['writes']}" + ("" if r["rc"] == 0 else " (FAILED)") for r in found),
+        )
+    analysis["list_and_loop"] = list_and_loop(families)
+    for name in (STACK_JDS, LIST):
+        found = families.get(name)
+        if not found:
+            continue
+        one = next((r for r in found if r["n"] == 1), None)
+        for n, limit in RERUN_GOALS:
+            many = next((r for r in found if r["n"] == n), None)
+            if one and many:
+                paired = paired_limit(many, one, limit)
+                target(
+                    f"{name}: re-run of {n} job definitions at most {limit}x the re-run of 1",
+                    paired["met"],
+                    f"{many['wall_s']}s vs {one['wall_s']}s (medians); {describe_pairs(paired, limit)}",
+                )
+        target(
+            f"{name}: DescribeJobDefinitions reads for N job definitions at most ceil(N/100) + 1",
+            all(job_definition_reads(r) <= read_limit(r["n"]) for r in found),
+            ", ".join(f"{r['n']}: {job_definition_reads(r)} (limit {read_limit(r['n'])})" for r in found),
+        )
+    # A call that grows with the count but is not about one resource: one that could be made once.
+    for name, per_item_ops, what in (
+        (STACK_JDS, PER_ITEM_OPS, "job definition"),
+        (LIST, PER_ITEM_OPS, "job definition"),
+        (STACK_SCHEDULES, PER_SCHEDULE_OPS, "schedule"),
+        (SCHEDULES_LIST, PER_SCHEDULE_OPS, "schedule"),
+    ):
+        if name not in analysis["scale"] or len(families[name]) < 2:
+            continue
+        repeated = repeated_calls(analysis["scale"][name]["per_added_calls"], per_item_ops)
+        target(
+            f"{name}: no call repeated per {what} that could be made once",
+            not repeated,
+            json.dumps(repeated) if repeated else f"reads per added {what}: {per_added(families[name], 'reads')}",
         )
 
+
+# --------------------------------------------------------------------------------------------- amazon.aws iam_role
+def analyse_iam_role(rows, analysis):
+    """What amazon.aws.iam_role costs per role on a no-change re-run: one task over 1 role and over all the local
+    stack's roles (a loop: one module process each); the slope per role, its IAM calls per role, and the duration
+    of the one-role task itself (the json callback's task start and end: no ansible-playbook start-up)."""
+    found = sorted(
+        (dict(r, n=r["roles"]) for r in rows if r["section"] == "iam_role" and r["strategy"] == "linear"),
+        key=lambda r: r["n"],
+    )
+    if not found:
+        return
+    one, many = found[0], found[-1]
+    iam_calls = {op: n for op, n in many["calls"].items() if op.startswith("iam:")}
+    per_role_calls = {op: round(n / many["n"], 2) for op, n in sorted(iam_calls.items())}
+    analysis["iam_role"] = {
+        "rows": [
+            {k: r.get(k) for k in ("n", "wall_s", "wall_samples", "task_s", "processes", "reads", "writes", "rc")}
+            for r in found
+        ],
+        "task_s": one.get("task_s"),
+        "per_role_s": per_added(found, "wall_s") if len(found) > 1 else None,
+        "iam_reads_per_role": round(sum(n for op, n in iam_calls.items() if is_read(op)) / many["n"], 2),
+        "iam_writes_per_role": round(sum(n for op, n in iam_calls.items() if not is_read(op)) / many["n"], 2),
+        "calls_per_role": per_role_calls,
+        "ok": all(r["rc"] == 0 for r in found),
+    }
+
+
+# --------------------------------------------------------------------------------------------- mitogen
+def analyse_mitogen(rows, analysis, target):
     for row in rows:
         if row["strategy"] != "mitogen_linear":
             continue
         base = find(
             rows,
-            section="stack" if row["section"] == "mitogen" else row["section"],
             scenario=row["scenario"],
             phase=row["phase"],
             tool=row["tool"],
@@ -246,12 +506,29 @@ def analyse(rows):
                     "linear_s": base["wall_s"],
                     "mitogen_s": row["wall_s"],
                     "ratio": ratio(row["wall_s"], base["wall_s"]),
+                    "linear_processes": base.get("processes"),
+                    "mitogen_processes": row.get("processes"),
                     "mitogen_rc": row["rc"],
                     "mitogen_error": row.get("error"),
                     "same_calls": (row["reads"], row["writes"]) == (base["reads"], base["writes"]),
                 }
             )
-    return analysis
+    if any(r["section"] != "overhead" for r in rows):
+        chosen = strategy_selected()
+        target("Mitogen stays opt-in: ansible.cfg and the playbooks select no strategy", not chosen, chosen or "none")
+
+
+def strategy_selected():
+    """Where this checkout selects a strategy (ansible.cfg, playbooks/*.yml), for the opt-in check."""
+    found = []
+    for line in (ROOT / "ansible.cfg").read_text().splitlines():
+        if line.split("=")[0].strip() in ("strategy", "strategy_plugins"):
+            found.append(f"ansible.cfg: {line.strip()}")
+    for playbook in sorted((ROOT / "playbooks").glob("*.yml")):
+        for line in playbook.read_text().splitlines():
+            if line.strip().startswith("strategy:"):
+                found.append(f"{playbook.name}: {line.strip()}")
+    return "; ".join(found)
 
 
 def is_read(operation):

@@ -10,11 +10,16 @@ def table(headers, rows):
     return "\n".join(out)
 
 
+def load_at_end(versions):
+    end = versions.get("load_average_at_end")
+    return "" if end is None else f", {end:.1f} at end"
+
+
 def report(results):
     rows = results["rows"]
     lines = [
         f"ondemand.batch benchmark ({results['started']}, {results['versions']['cpus']} CPUs, load "
-        f"{results['versions']['load_average_at_start']:.1f} at start; ansible-core "
+        f"{results['versions']['load_average_at_start']:.1f} at start{load_at_end(results['versions'])}; ansible-core "
         f"{results['versions']['ansible-core']}, moto {results['versions']['moto']})",
         "",
     ]
@@ -37,6 +42,8 @@ def report(results):
                     "wall s",
                     "n",
                     "tasks",
+                    "skipped",
+                    "processes",
                     "changed",
                     "reads",
                     "writes",
@@ -53,6 +60,8 @@ def report(results):
                         f"{r['wall_s']:.2f}",
                         r["repetitions"],
                         r["tasks"],
+                        r.get("skipped", ""),
+                        r.get("processes", ""),
                         r["changed"],
                         r["reads"],
                         r["writes"],
@@ -104,26 +113,125 @@ def report(results):
             )
         )
         lines.append("")
-    if analysis["scale"]:
-        sc = analysis["scale"]
-        lines.append("Scale: no-change re-run of N job definitions (one looped task)")
+    if analysis.get("stack_baseline"):
+        first = analysis["stack_baseline"][0]
+        baseline = results.get("baseline") or {}
+        lines.append(
+            f"Local stack: ondemand.batch / {first['baseline']} ({baseline.get('ref', '?')}: "
+            f"{baseline.get('subject', '')}), each deploy.yml on its own emulator, interleaved"
+        )
         lines.append(
             table(
-                ["N", "wall s", "API calls"],
-                [[n, f"{sc['rerun_wall_s'][n]:.2f}", sc["rerun_calls"][n]] for n in sc["rerun_wall_s"]],
+                [
+                    "run",
+                    "latency",
+                    "ours s",
+                    "baseline s",
+                    "speed-up",
+                    "pairs won",
+                    "pairs >= 2x",
+                    "ours tasks (skipped)",
+                    "baseline tasks (skipped)",
+                    "ours processes",
+                    "baseline processes",
+                    "ours r/w",
+                    "baseline r/w",
+                ],
+                [
+                    [
+                        e["phase"],
+                        f"{e['latency_ms']}ms",
+                        f"{e['ours']['wall_s']:.2f}",
+                        f"{e['theirs']['wall_s']:.2f}",
+                        f"{e['speed_up']}x" if e["speed_up"] is not None else "n/a",
+                        f"{e['won']['faster_in']}/{len(e['won']['ratios'])}",
+                        f"{e['paired']['within']}/{e['paired']['pairs']}",
+                        f"{e['ours']['tasks']} ({e['ours']['skipped']})",
+                        f"{e['theirs']['tasks']} ({e['theirs']['skipped']})",
+                        e["ours"]["processes"],
+                        e["theirs"]["processes"],
+                        f"{e['ours']['reads']}/{e['ours']['writes']}",
+                        f"{e['theirs']['reads']}/{e['theirs']['writes']}",
+                    ]
+                    for e in analysis["stack_baseline"]
+                ],
             )
         )
-        lines.append(
-            f"cost per added job definition: {sc['per_added_resource_s']:.3f} s "
-            f"(per step: {', '.join(f'{s:.3f}' for s in sc['per_added_resource_s_by_step'])}), "
-            f"API calls per added job definition: {sc['per_added_resource_calls']}"
-        )
         lines.append("")
-    if analysis["mitogen"]:
-        lines.append("Mitogen (strategy mitogen_linear) / default linear strategy")
+    if analysis["scale"]:
+        lines.append(
+            "Scale: no-change re-run of N resources (wall: median; tasks executed, skipped apart; module processes "
+            "started; reads: DescribeJobDefinitions / all)"
+        )
+        for name, family in analysis["scale"].items():
+            lines.append(f"{name}:")
+            lines.append(
+                table(
+                    ["N", "wall s", "runs", "tasks (skipped)", "processes", "reads", "writes", "result"],
+                    [
+                        [
+                            r["n"],
+                            f"{r['wall_s']:.2f}",
+                            " ".join(f"{w:.2f}" for w in r["wall_samples"]),
+                            f"{r['tasks']} ({r['skipped']})",
+                            r["processes"],
+                            f"{r['job_definition_reads']} / {r['reads']}",
+                            r["writes"],
+                            "ok" if r["rc"] == 0 else "FAILED",
+                        ]
+                        for r in family["rows"]
+                    ],
+                )
+            )
+            per = family["per_added"]
+            if per["wall_s"] is not None:
+                calls = ", ".join(f"{op} {v:+g}" for op, v in family["per_added_calls"].items()) or "none"
+                lines.append(
+                    f"  per added resource: {per['wall_s']:+.3f} s, {per['processes']:+g} module processes, "
+                    f"{per['tasks']:+g} tasks, {per['reads']:+g} reads ({calls})"
+                )
+            lines.append("")
+    if analysis.get("list_and_loop"):
+        lines.append(
+            "List form (one task, one module process) against the single module in a loop (one process per item), "
+            "no-change re-run"
+        )
         lines.append(
             table(
-                ["scenario", "run", "tool", "linear s", "mitogen s", "ratio", "same API calls", "mitogen result"],
+                ["N", "list form", "s", "loop", "s", "loop / list", "processes list/loop", "reads list/loop"],
+                [
+                    [
+                        e["n"],
+                        e["list"],
+                        f"{e['list_s']:.2f}",
+                        e["loop"],
+                        f"{e['loop_s']:.2f}",
+                        f"{e['speed_up']}x" if e["ok"] and e["speed_up"] is not None else "n/a (a run failed)",
+                        f"{e['list_processes']}/{e['loop_processes']}",
+                        f"{e['list_reads']}/{e['loop_reads']}",
+                    ]
+                    for e in analysis["list_and_loop"]
+                ],
+            )
+        )
+        lines.append("")
+    if analysis.get("iam_role"):
+        lines.extend(iam_role_lines(analysis["iam_role"], results.get("iam_role") or {}))
+    if analysis["mitogen"]:
+        lines.append("Mitogen (strategy mitogen_linear, opt-in) beside the default linear strategy")
+        lines.append(
+            table(
+                [
+                    "scenario",
+                    "run",
+                    "tool",
+                    "linear s",
+                    "mitogen s",
+                    "ratio",
+                    "processes linear/mitogen",
+                    "same API calls",
+                    "mitogen result",
+                ],
                 [
                     [
                         m["scenario"],
@@ -132,6 +240,7 @@ def report(results):
                         f"{m['linear_s']:.2f}",
                         f"{m['mitogen_s']:.2f}",
                         m["ratio"],
+                        f"{m['linear_processes']}/{m['mitogen_processes']}",
                         m["same_calls"],
                         "ok" if m["mitogen_rc"] == 0 else f"FAILED: {m['mitogen_error']}",
                     ]
@@ -197,6 +306,45 @@ def report(results):
             )
         )
         lines.append("")
+    mitogen = results.get("mitogen")
+    if mitogen and not mitogen.get("available"):
+        lines.append(f"Mitogen: not measured ({mitogen.get('reason')}).")
+        lines.append("")
     for note in results.get("notes", []):
         lines.append(f"note: {note}")
     return "\n".join(lines)
+
+
+def iam_role_lines(iam, section):
+    """amazon.aws.iam_role's own cost per role, from the rows of 1 and of all the stack's roles."""
+    roles = ", ".join(section.get("roles") or [])
+    lines = [
+        f"amazon.aws.iam_role, no-change re-run of the local stack's roles ({roles or 'the plan'}), the iam role's "
+        "task; task s: the task alone (json callback), wall s: the whole ansible-playbook run",
+        table(
+            ["roles", "wall s", "runs", "task s", "processes", "reads", "writes", "result"],
+            [
+                [
+                    r["n"],
+                    f"{r['wall_s']:.2f}",
+                    " ".join(f"{w:.2f}" for w in r["wall_samples"]),
+                    f"{r['task_s']:.2f}" if r.get("task_s") is not None else "n/a",
+                    r["processes"],
+                    r["reads"],
+                    r["writes"],
+                    "ok" if r["rc"] == 0 else "FAILED",
+                ]
+                for r in iam["rows"]
+            ],
+        ),
+    ]
+    per_role = f"{iam['per_role_s']:+.3f} s wall per added role, " if iam.get("per_role_s") is not None else ""
+    calls = ", ".join(f"{op.split(':', 1)[1]} {n:g}" for op, n in iam["calls_per_role"].items()) or "none"
+    lines.append(
+        f"  per role: {per_role}{iam['iam_reads_per_role']:g} IAM reads and {iam['iam_writes_per_role']:g} writes "
+        f"({calls}); one no-change role task {iam['task_s']:.2f} s"
+        if iam.get("task_s") is not None
+        else f"  per role: {per_role}{iam['iam_reads_per_role']:g} IAM reads ({calls})"
+    )
+    lines.append("")
+    return lines

@@ -1,8 +1,9 @@
-"""`make bench`: measure ondemand.batch against a fresh local emulator and print a table.
+"""`make bench`: measure ondemand.batch against fresh local emulators and print a table.
 
-Every figure is measured in this run; nothing is hard-coded. The benchmark starts its own emulator on a free
-port (stopped at the end), runs ansible-playbook as a user would, and reads the number of API calls from the
-emulator's statistics (/_emulator/stats). Results go to stdout (a table) and bench/results.json.
+Every figure is measured in this run; nothing is hard-coded. The benchmark starts its own emulators on free ports
+(stopped at the end), runs ansible-playbook as a user would, reads the number of API calls from the emulator's
+statistics (/_emulator/stats) and counts the module processes ansible starts (bench/stacks.py ProcessCounter).
+Results go to stdout (a table) and bench/results.json.
 
 Sections (all on by default; --only/--skip select them):
   overhead     the emulator's own cost per API call, against moto's bare server
@@ -12,18 +13,26 @@ Sections (all on by default; --only/--skip select them):
                community.aws: cold deploy, no-change re-run, --check on an empty account (ratios ours/theirs);
                ours with wait: true (the default: returns them VALID) and, for cold deploy and re-run, with
                wait: false (returns while CREATING, as community.aws does)
-  scale        no-change re-run of 1, 10 and 50 job definitions: cost per added resource
-  stack        the dev stack (inventories/local): cold deploy, re-run, --check on an empty account, destroy,
-               at 0 and 50 ms of latency per API call
-  mitogen      the stack and side-by-side runs again with the Mitogen strategy (mitogen_linear), the
-               side-by-side for both tools, interleaved
+  scale        no-change re-run of N job definitions (1, 10, 50, 200) and of N schedules (1, 10, 50): the local stack
+               with N of them (inventories generated from inventories/local, playbooks/deploy.yml), the list-form
+               module in one task (job_definitions, job_schedules) and the single module in a loop (job_definition,
+               job_schedule): the cost per added resource
+  stack        the local stack (inventories/local): --check on an empty account, then cold deploy and no-change
+               re-run at 0 and 50 ms of latency per API call, destroy; with --baseline REF the same cold deploys and
+               re-runs of that git ref (a temporary git worktree, its own emulator), interleaved with ours
+  iam_role     amazon.aws.iam_role's own cost per role: the iam role's task over 1 and over all the local stack's
+               roles, no change (wall, the task's own duration, IAM calls per role)
+  mitogen      side-by-side (both tools, interleaved), the modules alone and the local stack again with the
+               Mitogen strategy (mitogen_linear)
   jobs         submit-and-follow of an array job of 1000 children (executor none)
 
-Wall times on a shared machine are noisy: side-by-side rows are repeated (--repeat, median reported) and the
-runs of the two tools interleaved.
+Every run counts the module processes ansible starts (an interpreter wrapper set as ansible_python_interpreter).
+Wall times on a shared machine are noisy: runs are repeated (--repeat, median reported), the cases compared
+interleaved (each repetition starts with the next one), and goals judged on the pairs that ran back to back.
 """
 
 import argparse
+import concurrent.futures
 import io
 import json
 import os
@@ -37,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,8 +55,16 @@ sys.path.insert(0, str(ROOT))
 import boto3  # noqa: E402
 
 from bench.analysis import (  # noqa: E402
+    IAM_ROLE,
+    JD_COUNTS,
+    LIST,
+    LOCAL_STACK,
+    LOOP,
     OURS,
     OURS_NO_WAIT,
+    SCHEDULE_COUNTS,
+    SCHEDULES_LIST,
+    SCHEDULES_LOOP,
     SIDE_BY_SIDE_RESOURCES,
     SIDE_BY_SIDE_TOOLS,
     THEIRS,
@@ -55,6 +73,14 @@ from bench.analysis import (  # noqa: E402
     paired_comparison,  # noqa: F401 - the verdict tests use it from here
 )
 from bench.report import report  # noqa: E402
+from bench.stacks import (  # noqa: E402
+    Baseline,
+    ProcessCounter,
+    job_definition_entries,
+    register_job_definitions,
+    scaled_inventory,
+    schedule_entries,
+)
 from tests.integration.support.emulator import Emulator, free_port  # noqa: E402
 from tests.integration.support.playbook import run_playbook  # noqa: E402
 
@@ -62,7 +88,7 @@ BENCH = ROOT / "bench"
 PLAYBOOKS = BENCH / "playbooks"
 RESULTS = BENCH / "results.json"
 REGION = "eu-west-1"
-SECTIONS = ("overhead", "payload", "side_by_side", "scale", "stack", "mitogen", "jobs")
+SECTIONS = ("overhead", "payload", "side_by_side", "scale", "stack", "iam_role", "mitogen", "jobs")
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -103,6 +129,7 @@ class Bench:
         self.workdir = Path(workdir)
         self.verbose = verbose
         self.rows = []
+        self.processes = ProcessCounter(self.workdir)
 
     # --- one measured ansible-playbook run -------------------------------------------------------------
     def run(
@@ -120,26 +147,35 @@ class Bench:
         latency_ms=0,
         resources=None,
         expect_ok=True,
+        emulator=None,
+        root=ROOT,
         **extra,
     ):
-        self.emulator.reset_stats()
+        """One ansible-playbook run, measured: against ``emulator`` (default: the bench's own), from the checkout
+        ``root`` (another one is a baseline: its ansible.cfg, collection link and roles)."""
+        emulator = emulator or self.emulator
+        emulator.reset_stats()
+        self.processes.reset()
         run_env = {"ANSIBLE_PYTHON_INTERPRETER": sys.executable, **(env or {})}
         # Outputs JSON of the deploy playbook go to a scratch directory, not to the checkout.
         extra_vars = {
             "stack_outputs_dir": str(self.workdir / "outputs"),
-            "stack_aws_endpoint_url": self.emulator.url,
+            "stack_aws_endpoint_url": emulator.url,
             **(extra_vars or {}),
+            **self.processes.extra_vars(),
         }
         started = time.monotonic()
         usage_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         result = run_playbook(
-            self.emulator, playbook, extra_vars=extra_vars, check=check, inventory=inventory, env=run_env
+            emulator, playbook, extra_vars=extra_vars, check=check, inventory=inventory, env=run_env, root=root
         )
         wall = time.monotonic() - started
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         # CPU of ansible-playbook and every process it started (workers, modules); not the emulator's.
         cpu = (usage.ru_utime - usage_before.ru_utime) + (usage.ru_stime - usage_before.ru_stime)
-        stats = self.emulator.stats()
+        stats = emulator.stats()
+        processes = self.processes.count()
+        # Tasks executed: ok (changed included) and failed, per host; a looped task counts once. Skipped apart.
         tasks = result.totals("ok") + result.totals("failures")
         row = {
             "section": section,
@@ -151,6 +187,8 @@ class Bench:
             "wall_s": round(wall, 2),
             "cpu_s": round(cpu, 2),
             "tasks": tasks,
+            "skipped": result.totals("skipped"),
+            "processes": processes,
             "changed": result.changed,
             "failed": result.failed,
             "rc": result.rc,
@@ -160,6 +198,7 @@ class Bench:
             "errors": stats["errors"],
             "calls": stats["calls"],
             "resources": resources,
+            "task_durations": task_durations(result),
             **extra,
         }
         if result.rc != 0:
@@ -168,13 +207,28 @@ class Bench:
                 log(f"  !! {scenario}/{phase}/{tool} failed (rc {result.rc}): {row['error']}")
         self.rows.append(row)
         log(
-            f"  {section:12} {scenario:18} {phase:8} {tool:25} {strategy:14} {latency_ms:>3}ms "
-            f"{wall:7.2f}s tasks={tasks:<3} changed={result.changed:<3} reads={stats['reads']:<4} "
-            f"writes={stats['writes']:<4} rc={result.rc}"
+            f"  {section:12} {scenario:26} {phase:8} {tool:25} {strategy:14} {latency_ms:>3}ms "
+            f"{wall:7.2f}s tasks={tasks:<3} processes={processes:<3} changed={result.changed:<3} "
+            f"reads={stats['reads']:<4} writes={stats['writes']:<4} rc={result.rc}"
         )
         if self.verbose and result.rc != 0:
             print(result.stdout[-4000:], result.stderr[-4000:], file=sys.stderr)
         return row
+
+
+def task_durations(result):
+    """Seconds each task took, by name (the json callback's start and end; a looped task: all its items). A name
+    that occurs twice adds up."""
+    out = {}
+    for task in result.tasks():
+        duration = task["task"].get("duration") or {}
+        try:
+            start, end = (datetime.fromisoformat(duration[k].replace("Z", "+00:00")) for k in ("start", "end"))
+        except (KeyError, ValueError, AttributeError):
+            continue
+        name = task["task"]["name"]
+        out[name] = round(out.get(name, 0) + (end - start).total_seconds(), 3)
+    return out
 
 
 def first_failure(result):
@@ -193,6 +247,23 @@ def client(emulator, service):
     return emulator.client(service)
 
 
+def trust(service):
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+        }
+    )
+
+
+def events_role(emulator, prefix):
+    """The role EventBridge assumes to submit the schedules' jobs (not measured)."""
+    iam = client(emulator, "iam")
+    return iam.create_role(RoleName=f"{prefix}_events", AssumeRolePolicyDocument=trust("events.amazonaws.com"))["Role"][
+        "Arn"
+    ]
+
+
 def side_by_side_prerequisites(emulator, prefix):
     """Roles, an instance profile, a subnet and a security group both tools' resources need (not measured)."""
     ec2 = client(emulator, "ec2")
@@ -202,15 +273,6 @@ def side_by_side_prerequisites(emulator, prefix):
         s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
     )
     group = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["SecurityGroups"][0]["GroupId"]
-
-    def trust(service):
-        return json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
-            }
-        )
-
     service_role = iam.create_role(
         RoleName=f"{prefix}_batch_service", AssumeRolePolicyDocument=trust("batch.amazonaws.com")
     )["Role"]["Arn"]
@@ -463,86 +525,293 @@ def section_side_by_side(bench, repeat, latencies=(0, 50)):
             bench.emulator.configure(latency_ms=0)
 
 
-def register_scale_definitions(emulator, count):
-    """The job definitions scale.yml describes, registered directly (the cold run is not what is measured)."""
-    batch = emulator.client("batch")
-    for i in range(count):
-        batch.register_job_definition(
-            jobDefinitionName=f"bench_scale_{i}",
-            type="container",
-            containerProperties={
-                "image": "public.ecr.aws/amazonlinux/amazonlinux:latest",
-                "command": ["echo", str(i)],
-                "resourceRequirements": [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "128"}],
-                "environment": [{"name": "INDEX", "value": str(i)}],
-            },
+def rotated(items, shift):
+    """``items`` starting at ``shift`` (mod len): each repetition starts with the next case, so that a load change
+    on this shared machine hits every case alike."""
+    items = list(items)
+    shift %= len(items)
+    return items[shift:] + items[:shift]
+
+
+# --- scale ------------------------------------------------------------------------------------------------------
+# The modules alone: (family, playbook, extra variable, kind of resource).
+MODULE_ALONE = {
+    LIST: ("scale_list.yml", "bench_job_definitions", "job_definitions"),
+    LOOP: ("scale_loop.yml", "bench_job_definitions", "job_definitions"),
+    SCHEDULES_LIST: ("scale_schedules_list.yml", "bench_schedules", "schedules"),
+    SCHEDULES_LOOP: ("scale_schedules_loop.yml", "bench_schedules", "schedules"),
+}
+
+
+def module_alone_cases(jd_counts=JD_COUNTS, schedule_counts=SCHEDULE_COUNTS, loops=True):
+    """(family, N) of the module-alone scenarios: the list module in one task and, with ``loops``, the per-resource
+    module in a loop, for job definitions and for schedules."""
+    cases = [(LIST, n) for n in jd_counts] + [(SCHEDULES_LIST, n) for n in schedule_counts]
+    if loops:
+        cases += [(LOOP, n) for n in jd_counts] + [(SCHEDULES_LOOP, n) for n in schedule_counts]
+    return cases
+
+
+class ModulesAlone:
+    """The emulator state the module-alone runs re-run against: ``job_definitions`` definitions registered with
+    boto3, and ``schedules`` schedules (EventBridge rules) submitting to a queue and a job definition of their own
+    (side_by_side_ours.yml makes those; the list module makes the schedules). Nothing of it is measured."""
+
+    def __init__(self, bench, job_definitions, schedules):
+        self.bench = bench
+        emulator = bench.emulator
+        emulator.reset()
+        register_job_definitions(emulator.client("batch"), job_definition_entries(job_definitions))
+        extra = side_by_side_prerequisites(emulator, "bench")
+        setup = run_playbook(emulator, PLAYBOOKS / "side_by_side_ours.yml", extra_vars=extra)
+        if setup.rc != 0:
+            raise RuntimeError(f"the schedules' queue and job definition: {first_failure(setup)}")
+        self.role_arn = events_role(emulator, "bench")
+        setup = run_playbook(
+            emulator,
+            PLAYBOOKS / "scale_schedules_list.yml",
+            extra_vars={"bench_schedules": self.schedules(schedules)},
+        )
+        if setup.rc != 0:
+            raise RuntimeError(f"the set-up of {schedules} schedules: {first_failure(setup)}")
+
+    def schedules(self, count):
+        return schedule_entries(count, self.role_arn, job_queue="bench_jq", job_definition="bench_jd")
+
+    def run(self, family, count, strategy="linear", env=None, section="scale"):
+        playbook, variable, kind = MODULE_ALONE[family]
+        entries = job_definition_entries(count) if kind == "job_definitions" else self.schedules(count)
+        return self.bench.run(
+            section,
+            f"{count} {kind.replace('_', ' ')}",
+            "rerun",
+            PLAYBOOKS / playbook,
+            tool=family,
+            extra_vars={variable: entries},
+            strategy=strategy,
+            env=env,
+            family=family,
+            resources=count,
+            **{"job_definitions": 0, "schedules": 0, kind: count},
         )
 
 
-def section_scale(bench, counts=(1, 10, 50), strategy="linear", env=None):
-    log(f"scale: no-change re-run of {', '.join(map(str, counts))} job definitions ({strategy})")
-    bench.emulator.reset()
-    register_scale_definitions(bench.emulator, max(counts))
-    for count in counts:
-        bench.run(
-            "scale",
-            f"{count} job definitions",
-            "rerun",
-            PLAYBOOKS / "scale.yml",
-            extra_vars={"bench_count": count},
-            resources=count,
+def section_modules_alone(bench, repeat, jd_counts=JD_COUNTS, schedule_counts=SCHEDULE_COUNTS, loop_repeat=1):
+    """No-change re-run of N job definitions and of N schedules with the modules alone, in one playbook task: the
+    list module (ondemand.batch.job_definitions / job_schedules, every entry in one module run) beside the
+    per-resource module in a loop (one module run per item: what the roles did before the list forms). The loops
+    run ``loop_repeat`` times only: at more than half a second per item they are far from what they are compared
+    with, and 200 items take minutes."""
+    log(
+        f"scale: modules alone, no-change re-run of {', '.join(map(str, jd_counts))} job definitions and "
+        f"{', '.join(map(str, schedule_counts))} schedules, list form in one task ({repeat} repetitions) and "
+        f"single module in a loop ({loop_repeat})"
+    )
+    state = ModulesAlone(bench, max(jd_counts), max(schedule_counts))
+    for i in range(repeat):
+        cases = module_alone_cases(jd_counts, schedule_counts, loops=i < loop_repeat)
+        for family, count in rotated(cases, i):
+            state.run(family, count)
+    return state
+
+
+class ScaledStack:
+    """A copy of inventories/local with N job definitions and M schedules, deployed on an emulator of its own (the
+    plan reads every job definition of the account: stacks of several sizes must not share one)."""
+
+    def __init__(self, bench, job_definitions, schedules):
+        self.job_definitions, self.schedules = job_definitions, schedules
+        self.name = f"stack {job_definitions} JD, {schedules} sched"
+        self.dir = Path(tempfile.mkdtemp(prefix=f"stack-{job_definitions}-{schedules}-", dir=bench.workdir))
+        self.inventory = scaled_inventory(self.dir / "inventory", job_definitions, schedules)
+        self.emulator = Emulator.start(self.dir)
+        self.extra_vars = {"stack_outputs_dir": str(self.dir / "outputs")}
+
+    def deploy(self, bench, phase, strategy="linear", env=None, section="scale", latency_ms=0):
+        return bench.run(
+            section,
+            self.name,
+            phase,
+            ROOT / "playbooks" / "deploy.yml",
+            inventory=self.inventory,
+            extra_vars=self.extra_vars,
+            emulator=self.emulator,
+            strategy=strategy,
+            env=env,
+            latency_ms=latency_ms,
+            family="stack",
+            resources=self.job_definitions + self.schedules,
+            job_definitions=self.job_definitions,
+            schedules=self.schedules,
+        )
+
+    def stop(self):
+        self.emulator.stop()
+
+
+def scaled_stack_sizes(jd_counts=JD_COUNTS, schedule_counts=SCHEDULE_COUNTS):
+    """(job definitions, schedules): N job definitions with the local stack's one schedule, and N schedules with its
+    one job definition; (1, 1) is the local stack itself and belongs to both."""
+    sizes = [(n, 1) for n in jd_counts] + [(1, n) for n in schedule_counts]
+    return list(dict.fromkeys(sizes))
+
+
+def section_scaled_stacks(bench, repeat, jd_counts=JD_COUNTS, schedule_counts=SCHEDULE_COUNTS):
+    """No-change re-run of the local stack with N job definitions and with N schedules, as users meet them: an
+    inventory generated from inventories/local, deployed with playbooks/deploy.yml. Each stack is deployed first
+    (with Mitogen, two at a time, not measured), then the re-runs are measured, interleaved across the stacks,
+    ``repeat`` times."""
+    sizes = scaled_stack_sizes(jd_counts, schedule_counts)
+    log(f"scale: the local stack with N job definitions / N schedules: {sizes} ({repeat} interleaved repetitions)")
+    stacks = []
+
+    def set_up(stack):
+        started = time.monotonic()
+        setup = run_playbook(
+            stack.emulator,
+            ROOT / "playbooks" / "deploy.yml",
+            inventory=stack.inventory,
+            extra_vars={**stack.extra_vars, "stack_aws_endpoint_url": stack.emulator.url},
+            env=mitogen_env() or {},
+        )
+        log(f"  set-up: cold deploy of {stack.name} in {time.monotonic() - started:.1f}s (rc {setup.rc})")
+        if setup.rc != 0:
+            raise RuntimeError(f"the set-up deploy of {stack.name} failed: {first_failure(setup)}")
+
+    try:
+        for job_definitions, schedules in sizes:
+            stacks.append(ScaledStack(bench, job_definitions, schedules))
+        # Two at a time (nothing is measured yet): the set-up takes half as long.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(set_up, stacks))  # a failed set-up raises here
+        for i in range(repeat):
+            for stack in rotated(stacks, i):
+                stack.deploy(bench, "rerun")
+    finally:
+        for stack in stacks:
+            stack.stop()
+
+
+def section_scale(bench, repeat, jd_counts=JD_COUNTS, schedule_counts=SCHEDULE_COUNTS):
+    section_modules_alone(bench, repeat, jd_counts, schedule_counts)
+    if stack_available():
+        section_scaled_stacks(bench, repeat, jd_counts, schedule_counts)
+
+
+# --- the local stack, and the baseline ---------------------------------------------------------------------------
+def stack_available(root=ROOT):
+    return (root / "playbooks" / "deploy.yml").exists() and (root / "inventories" / "local").exists()
+
+
+class StackTarget:
+    """The local stack of one checkout (ours or a baseline's), on an emulator of its own."""
+
+    def __init__(self, bench, tool, root, emulator):
+        self.tool, self.root, self.emulator = tool, Path(root), emulator
+        self.outputs = Path(tempfile.mkdtemp(prefix="outputs-", dir=bench.workdir))
+
+    def run(self, bench, phase, latency_ms, section="stack", strategy="linear", env=None, check=False):
+        playbook = self.root / "playbooks" / ("destroy.yml" if phase == "destroy" else "deploy.yml")
+        extra_vars = {"stack_outputs_dir": str(self.outputs)}
+        if phase == "destroy":
+            extra_vars["confirm"] = True
+        return bench.run(
+            section,
+            LOCAL_STACK,
+            phase,
+            playbook,
+            tool=self.tool,
+            inventory=self.root / "inventories" / "local",
+            extra_vars=extra_vars,
+            check=check,
+            emulator=self.emulator,
+            root=self.root,
+            latency_ms=latency_ms,
             strategy=strategy,
             env=env,
         )
 
 
-def stack_available():
-    return (ROOT / "playbooks" / "deploy.yml").exists() and (ROOT / "inventories" / "local").exists()
+def set_latency(targets, latency_ms):
+    for target in targets:
+        target.emulator.configure(latency_ms=latency_ms)
 
 
-def stack_runs(bench, section, latency_ms=0, strategy="linear", env=None, phases=("cold", "rerun", "check", "destroy")):
-    inventory = ROOT / "inventories" / "local"
-    bench.emulator.configure(latency_ms=latency_ms)
-    rows = {}
+def section_stack(bench, repeat, baseline=None, latencies=(0, 50)):
+    """inventories/local with playbooks/deploy.yml: --check on an empty account (first latency), then at every
+    latency ``repeat`` times a cold deploy on an emptied emulator followed by its no-change re-run, then destroy
+    (first latency). With a baseline, its own deploy.yml on its own emulator beside ours, interleaved: each
+    repetition starts with the next checkout, so that repetition i of both ran back to back."""
+    ours = StackTarget(bench, OURS, ROOT, bench.emulator)
+    targets = [ours]
+    baseline_emulator = None
+    if baseline is not None:
+        baseline_emulator = baseline.start_emulator(Emulator, bench.workdir, free_port())
+        targets.append(StackTarget(bench, baseline.label, baseline.root, baseline_emulator))
+    log(
+        f"stack: inventories/local, {', '.join(t.tool for t in targets)}: cold deploy and re-run at "
+        f"{' and '.join(f'{ms} ms' for ms in latencies)} ({repeat} interleaved repetitions)"
+    )
     try:
-        bench.emulator.reset()
-        common = {"inventory": inventory, "latency_ms": latency_ms, "strategy": strategy, "env": env}
-        # Each group of runs writes its outputs JSON to a directory of its own (created by its cold deploy).
-        outputs = tempfile.mkdtemp(prefix="outputs-", dir=bench.workdir)
-        if "check" in phases:
-            rows["check"] = bench.run(
-                section,
-                "dev stack",
-                "check",
-                ROOT / "playbooks" / "deploy.yml",
-                check=True,
-                extra_vars={"stack_outputs_dir": f"{outputs}/check"},
-                **common,
-            )
-        common["extra_vars"] = {"stack_outputs_dir": f"{outputs}/deploy"}
-        rows["cold"] = bench.run(section, "dev stack", "cold", ROOT / "playbooks" / "deploy.yml", **common)
-        if "rerun" in phases:
-            rows["rerun"] = bench.run(section, "dev stack", "rerun", ROOT / "playbooks" / "deploy.yml", **common)
-        if "destroy" in phases:
-            rows["destroy"] = bench.run(
-                section,
-                "dev stack",
-                "destroy",
-                ROOT / "playbooks" / "destroy.yml",
-                **{**common, "extra_vars": {**common["extra_vars"], "confirm": True}},
-            )
+        set_latency(targets, latencies[0])
+        ours.emulator.reset()
+        ours.run(bench, "check", latencies[0], check=True)
+        for latency_ms in latencies:
+            set_latency(targets, latency_ms)
+            for i in range(repeat):
+                for target in rotated(targets, i):
+                    target.emulator.reset()
+                    target.run(bench, "cold", latency_ms)
+                    target.run(bench, "rerun", latency_ms)
+        set_latency(targets, latencies[0])
+        ours.run(bench, "destroy", latencies[0])
     finally:
-        bench.emulator.configure(latency_ms=0)
-    return rows
+        set_latency([ours], 0)
+        if baseline_emulator is not None:
+            baseline_emulator.stop()
 
 
-def section_stack(bench):
-    log("stack: inventories/local at 0 and 50 ms per API call")
-    stack_runs(bench, "stack", latency_ms=0)
-    stack_runs(bench, "stack", latency_ms=50)
+# --- amazon.aws iam_role ----------------------------------------------------------------------------------------
+IAM_ROLE_TASK = "Ensure the stack's IAM roles"  # bench/playbooks/iam_role.yml, as roles/iam/tasks/present.yml
 
 
-def section_mitogen(bench, repeat, with_stack):
+def section_iam_role(bench, repeat):
+    """What amazon.aws.iam_role itself costs per role: the iam role's task (bench/playbooks/iam_role.yml) over the
+    first role and over every role of the deployed local stack's plan, a no-change re-run, ``repeat`` times
+    interleaved. The cold deploy and the plan that lists the roles are set-up, not measured."""
+    bench.emulator.reset()
+    inventory = ROOT / "inventories" / "local"
+    endpoint = {"stack_aws_endpoint_url": bench.emulator.url, "stack_outputs_dir": str(bench.workdir / "outputs")}
+    setup = run_playbook(bench.emulator, ROOT / "playbooks" / "deploy.yml", inventory=inventory, extra_vars=endpoint)
+    if setup.rc != 0:
+        raise RuntimeError(f"the set-up deploy for iam_role failed: {first_failure(setup)}")
+    plan = run_playbook(bench.emulator, PLAYBOOKS / "stack_roles.yml", inventory=inventory, extra_vars=endpoint)
+    if plan.rc != 0:
+        raise RuntimeError(f"the stack's roles: {first_failure(plan)}")
+    roles = plan.task("The roles")["stack_plan.iam.roles"]
+    counts = sorted({1, len(roles)})
+    log(f"iam_role: amazon.aws.iam_role, no-change re-run of {' and '.join(map(str, counts))} of the stack's roles")
+    for i in range(repeat):
+        for count in rotated(counts, i):
+            row = bench.run(
+                "iam_role",
+                f"{count} roles",
+                "rerun",
+                PLAYBOOKS / "iam_role.yml",
+                tool=IAM_ROLE,
+                inventory=inventory,
+                extra_vars={"bench_roles": roles[:count]},
+                resources=count,
+                roles=count,
+            )
+            row["task_s"] = row["task_durations"].get(IAM_ROLE_TASK)
+    return {"roles": [r["name"] for r in roles]}
+
+
+# --- mitogen -----------------------------------------------------------------------------------------------------
+def section_mitogen(bench, repeat, jd_counts=JD_COUNTS, schedule_counts=SCHEDULE_COUNTS):
+    """The side-by-side (both tools, interleaved, ``repeat`` times), the modules alone at the smallest and largest N,
+    and the local stack's cold deploy and re-run, with the Mitogen strategy: each row sits beside its linear row."""
     env = mitogen_env()
     if env is None:
         return {"available": False, "reason": "mitogen is not installed"}
@@ -551,18 +820,27 @@ def section_mitogen(bench, repeat, with_stack):
     for i in range(repeat):
         for tool in (OURS, THEIRS) if i % 2 == 0 else (THEIRS, OURS):
             side_by_side_once(bench, tool, strategy="mitogen_linear", env=env)
-    section_scale(bench, counts=(1, 50), strategy="mitogen_linear", env=env)
-    if with_stack:
-        stack_runs(bench, "mitogen", strategy="mitogen_linear", env=env)
+    jd_ends = sorted({min(jd_counts), max(jd_counts)})
+    schedule_ends = sorted({min(schedule_counts), max(schedule_counts)})
+    state = ModulesAlone(bench, max(jd_counts), max(schedule_counts))
+    for family, count in module_alone_cases(jd_ends, schedule_ends):
+        state.run(family, count, strategy="mitogen_linear", env=env, section="mitogen")
+    if stack_available():
+        bench.emulator.reset()
+        ours = StackTarget(bench, OURS, ROOT, bench.emulator)
+        for phase in ("cold", "rerun"):
+            ours.run(bench, phase, 0, section="mitogen", strategy="mitogen_linear", env=env)
     return {"available": True, "strategy_plugins": env["ANSIBLE_STRATEGY_PLUGINS"]}
 
 
+# --- jobs --------------------------------------------------------------------------------------------------------
 def section_jobs(bench, array_size=1000):
     log(f"jobs: an array job of {array_size} children, submitted and followed (executor none)")
     bench.emulator.reset()
     extra = side_by_side_prerequisites(bench.emulator, "bench")
     bench.run("jobs", "setup", "cold", PLAYBOOKS / "side_by_side_ours.yml", extra_vars=extra)
-    bench.emulator.configure(executor="none")
+    # Every child at once: the emulator would otherwise run them 16 vCPUs at a time, as the environment allows.
+    bench.emulator.configure(executor="none", capacity="unlimited")
     try:
         bench.run(
             "jobs",
@@ -579,7 +857,7 @@ def section_jobs(bench, array_size=1000):
             resources=array_size,
         )
     finally:
-        bench.emulator.configure(executor="local")
+        bench.emulator.configure(executor="local", capacity="enforce")
     bench.rows = [r for r in bench.rows if not (r["section"] == "jobs" and r["scenario"] == "setup")]
 
 
@@ -615,7 +893,33 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
     parser.add_argument("--skip", nargs="+", choices=SECTIONS, default=[], help="skip these sections")
-    parser.add_argument("--repeat", type=int, default=2, help="repetitions of the side-by-side runs (default 2)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="repetitions of every compared run, interleaved: side by side, re-runs, the local stack (default 3)",
+    )
+    parser.add_argument(
+        "--job-definitions",
+        type=int,
+        nargs="+",
+        default=list(JD_COUNTS),
+        metavar="N",
+        help=f"the numbers of job definitions of the scale section (default {' '.join(map(str, JD_COUNTS))})",
+    )
+    parser.add_argument(
+        "--schedules",
+        type=int,
+        nargs="+",
+        default=list(SCHEDULE_COUNTS),
+        metavar="N",
+        help=f"the numbers of schedules of the scale section (default {' '.join(map(str, SCHEDULE_COUNTS))})",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also run the local stack of this git ref (a temporary worktree, its own emulator), e.g. 76dd47e",
+    )
     parser.add_argument("--array-size", type=int, default=1000, help="children of the array job (default 1000)")
     parser.add_argument("--output", default=str(RESULTS), help="JSON results file (default bench/results.json)")
     parser.add_argument("--verbose", action="store_true", help="print the output of failed runs")
@@ -630,7 +934,9 @@ def main(argv=None):
     os.environ.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
     notes = [
         waiting_note(),
-        "Wall times include ansible-playbook's own start-up and one module process per task (Mitogen keeps one).",
+        "Wall times include ansible-playbook's own start-up and every module process it starts (counted: the "
+        "'processes' column; action plugins such as stack_plan run inside ansible-playbook; Mitogen starts one "
+        "interpreter and runs modules in it).",
     ]
     results = {
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -641,34 +947,56 @@ def main(argv=None):
     workdir = Path(tempfile.mkdtemp(prefix="ondemand-bench-"))
     log(f"starting a fresh emulator (log in {workdir})")
     emulator = Emulator.start(workdir)
-    # SIGTERM (e.g. a CI timeout) stops the emulator too.
+    # SIGTERM (e.g. a CI timeout) stops the emulators and removes the baseline's worktree too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     bench = Bench(emulator, workdir, verbose=args.verbose)
+    baseline = None
     started = time.monotonic()
     try:
         emulator.configure(latency_ms=0, throttle_rate=0.0, error_rate=0.0, executor="local")
+        if args.baseline and "stack" in sections:
+            try:
+                baseline = Baseline(args.baseline, workdir).__enter__()
+            except subprocess.CalledProcessError as exc:
+                raise SystemExit(
+                    f"bench: cannot check out the baseline {args.baseline}: {exc.stderr.strip()}"
+                ) from None
+            log(f"baseline: {baseline.ref} = {baseline.commit[:10]} ({baseline.subject}) in {baseline.root}")
+            results["baseline"] = {"ref": baseline.ref, "commit": baseline.commit, "subject": baseline.subject}
+            if not stack_available(baseline.root):
+                results["notes"].append(f"the baseline {baseline.ref} has no playbooks/deploy.yml and local inventory")
+                baseline.remove()
+                baseline = None
+        elif not args.baseline and "stack" in sections:
+            results["notes"].append("no baseline: `make bench BASELINE=<ref>` compares the local stack with a git ref")
         if "overhead" in sections:
             results["overhead"] = section_overhead(bench, workdir)
         if "payload" in sections:
             results["payload"] = section_payload()
         if "side_by_side" in sections:
             section_side_by_side(bench, args.repeat)
+        sizes = {"jd_counts": sorted(set(args.job_definitions)), "schedule_counts": sorted(set(args.schedules))}
         if "scale" in sections:
-            section_scale(bench)
+            section_scale(bench, args.repeat, **sizes)
         has_stack = stack_available()
-        if not has_stack and ("stack" in sections or "mitogen" in sections):
+        if not has_stack and ("stack" in sections or "scale" in sections or "mitogen" in sections):
             results["notes"].append(
-                "the dev stack rows are missing: playbooks/deploy.yml or inventories/local does not exist yet"
+                "the stack rows are missing: playbooks/deploy.yml or inventories/local does not exist yet"
             )
         if "stack" in sections and has_stack:
-            section_stack(bench)
+            section_stack(bench, args.repeat, baseline=baseline)
+        if "iam_role" in sections and has_stack:
+            results["iam_role"] = section_iam_role(bench, args.repeat)
         if "mitogen" in sections:
-            results["mitogen"] = section_mitogen(bench, args.repeat, with_stack=has_stack)
+            results["mitogen"] = section_mitogen(bench, args.repeat, **sizes)
         if "jobs" in sections:
             section_jobs(bench, args.array_size)
     finally:
         emulator.stop()
+        if baseline is not None:
+            baseline.remove()
         results["duration_s"] = round(time.monotonic() - started, 1)
+        results["versions"]["load_average_at_end"] = os.getloadavg()[0]
         results["raw_rows"] = bench.rows
         results["rows"] = median_rows(bench.rows)
         results["analysis"] = analyse(results["rows"])
