@@ -32,10 +32,9 @@ def play(tmp_path, *args):
     playbook = tmp_path / "play.yml"
     playbook.write_text(PLAYBOOK)
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0")
-    completed = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook), "-i", "localhost,", "-e", f"ansible_python_interpreter={sys.executable}", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=120,
-    )
+    command = [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook), "-i", "localhost,"]
+    command += ["-e", f"ansible_python_interpreter={sys.executable}", *args]
+    completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=120)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return completed.stdout
 
