@@ -42,11 +42,11 @@ def play(tmp_path, *args):
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("concise")
-    return play(tmp_path), play(tmp_path, "-v")
+    return {"quiet": play(tmp_path), "verbose": play(tmp_path, "-v")}
 
 
 def test_default_verbosity_prints_changes_and_messages_only(outputs):
-    quiet, _ = outputs
+    quiet = outputs["quiet"]
     assert "TASK [Change something]" in quiet and "changed: [localhost]" in quiet
     assert "TASK [Tell the reader]" in quiet and "the message for the reader" in quiet
     assert "Reshape a variable" not in quiet
@@ -55,7 +55,7 @@ def test_default_verbosity_prints_changes_and_messages_only(outputs):
 
 
 def test_verbose_prints_every_task(outputs):
-    _, verbose = outputs
+    verbose = outputs["verbose"]
     for banner in ("Reshape a variable", "Never runs", "Tell the reader", "Change something"):
         assert f"TASK [{banner}]" in verbose
     assert "skipping: [localhost]" in verbose
