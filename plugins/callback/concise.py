@@ -52,9 +52,9 @@ class CallbackModule(DefaultCallback):
 
     def get_option(self, k):
         # ok and skipped results are detail: shown from -v on, except the messages of debug tasks.
-        if self._display.verbosity < 1:
-            if k == "display_skipped_hosts" or (k == "display_ok_hosts" and not self._showing_message):
-                return False
+        hidden = k == "display_skipped_hosts" or (k == "display_ok_hosts" and not self._showing_message)
+        if hidden and self._display.verbosity < 1:
+            return False
         return super().get_option(k)
 
 

@@ -32,10 +32,9 @@ def play(tmp_path, *args):
     playbook = tmp_path / "play.yml"
     playbook.write_text(PLAYBOOK)
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0")
-    completed = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook), "-i", "localhost,", "-e", f"ansible_python_interpreter={sys.executable}", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=120,
-    )
+    command = [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook), "-i", "localhost,"]
+    command += ["-e", f"ansible_python_interpreter={sys.executable}", *args]
+    completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=120)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return completed.stdout
 
@@ -43,11 +42,11 @@ def play(tmp_path, *args):
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("concise")
-    return play(tmp_path), play(tmp_path, "-v")
+    return {"quiet": play(tmp_path), "verbose": play(tmp_path, "-v")}
 
 
 def test_default_verbosity_prints_changes_and_messages_only(outputs):
-    quiet, _ = outputs
+    quiet = outputs["quiet"]
     assert "TASK [Change something]" in quiet and "changed: [localhost]" in quiet
     assert "TASK [Tell the reader]" in quiet and "the message for the reader" in quiet
     assert "Reshape a variable" not in quiet
@@ -56,7 +55,7 @@ def test_default_verbosity_prints_changes_and_messages_only(outputs):
 
 
 def test_verbose_prints_every_task(outputs):
-    _, verbose = outputs
+    verbose = outputs["verbose"]
     for banner in ("Reshape a variable", "Never runs", "Tell the reader", "Change something"):
         assert f"TASK [{banner}]" in verbose
     assert "skipping: [localhost]" in verbose
