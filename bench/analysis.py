@@ -353,9 +353,18 @@ def per_added(family_rows, key):
     return round(value, 4 if key == "wall_s" else 3)
 
 
+# A call that grows by less than this per added resource is a paged list call (one more call per page of results),
+# not one made per resource.
+PER_ITEM_GROWTH = 0.5
+
+
 def repeated_calls(per_added_calls, per_item_ops):
-    """The calls that grow with the count although they are not about one resource (a look-up made per item)."""
-    return {op: v for op, v in per_added_calls.items() if v > 0 and op not in per_item_ops}
+    """The calls that grow with the count, by at least half a call per added resource, although they are not about
+    one resource (a look-up made per item), and the ones that grow slower (paged list calls)."""
+    growing = {op: v for op, v in per_added_calls.items() if v > 0 and op not in per_item_ops}
+    repeated = {op: v for op, v in growing.items() if v >= PER_ITEM_GROWTH}
+    paged = {op: v for op, v in growing.items() if v < PER_ITEM_GROWTH}
+    return repeated, paged
 
 
 def list_and_loop(families):
@@ -448,12 +457,11 @@ def analyse_scale(rows, analysis, target):
     ):
         if name not in analysis["scale"] or len(families[name]) < 2:
             continue
-        repeated = repeated_calls(analysis["scale"][name]["per_added_calls"], per_item_ops)
-        target(
-            f"{name}: no call repeated per {what} that could be made once",
-            not repeated,
-            json.dumps(repeated) if repeated else f"reads per added {what}: {per_added(families[name], 'reads')}",
-        )
+        repeated, paged = repeated_calls(analysis["scale"][name]["per_added_calls"], per_item_ops)
+        measured = json.dumps(repeated) if repeated else f"reads per added {what}: {per_added(families[name], 'reads')}"
+        if paged:
+            measured += "; paged: " + ", ".join(f"{op} {v:+g}" for op, v in paged.items())
+        target(f"{name}: no call repeated per {what} that could be made once", not repeated, measured)
 
 
 # --------------------------------------------------------------------------------------------- amazon.aws iam_role

@@ -889,6 +889,12 @@ def waiting_note():
     )
 
 
+def reanalysed(results):
+    """``results`` (a results file) with its medians and analysis made again from its measured runs."""
+    rows = median_rows(results["raw_rows"])
+    return {**results, "rows": rows, "analysis": analyse(rows)}
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
@@ -923,11 +929,19 @@ def parse_args(argv):
     parser.add_argument("--array-size", type=int, default=1000, help="children of the array job (default 1000)")
     parser.add_argument("--output", default=str(RESULTS), help="JSON results file (default bench/results.json)")
     parser.add_argument("--verbose", action="store_true", help="print the output of failed runs")
+    parser.add_argument(
+        "--report",
+        metavar="RESULTS",
+        help="run nothing: analyse the measured runs of a results file (e.g. bench/results.json) again and print them",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.report:
+        print(report(reanalysed(json.loads(Path(args.report).read_text()))))
+        return 0
     sections = [s for s in (args.only or SECTIONS) if s not in args.skip]
     if shutil.which("ansible-playbook") is None:
         os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"

@@ -28,10 +28,10 @@ def row(section, scenario, phase, tool, walls, latency_ms=0, strategy="linear", 
 
 
 def stack_scale_row(job_definitions, schedules, walls, jd_reads=1, **fields):
+    fields.setdefault("calls", {"batch:DescribeJobDefinitions": jd_reads, "iam:GetRole": 5})
     return row(
         "scale", f"stack {job_definitions} JD, {schedules} sched", "rerun", analysis.OURS, walls, family="stack",
-        job_definitions=job_definitions, schedules=schedules, resources=job_definitions + schedules,
-        calls={"batch:DescribeJobDefinitions": jd_reads, "iam:GetRole": 5}, **fields,
+        job_definitions=job_definitions, schedules=schedules, resources=job_definitions + schedules, **fields,
     )  # fmt: skip
 
 
@@ -203,6 +203,17 @@ def test_a_schedule_look_up_made_per_item_by_the_list_form_misses():
         "job_schedules, one task: no call repeated per schedule that could be made once"
     ]
     assert not per_item["met"] and per_item["measured"] == '{"batch:DescribeJobQueues": 1.0}'
+
+
+def test_a_paged_list_call_is_not_a_call_per_item():
+    def stack(schedules, pages):
+        calls = {"events:DescribeRule": schedules, "tagging:GetResources": pages}
+        return stack_scale_row(1, schedules, [8.0], reads=30 + schedules + pages, calls=calls)
+
+    paged = targets([stack(1, 1), stack(50, 3)])[
+        "stack, N schedules: no call repeated per schedule that could be made once"
+    ]
+    assert paged["met"] and paged["measured"] == "reads per added schedule: 1.041; paged: tagging:GetResources +0.041"
 
 
 def test_the_loop_is_not_held_to_the_flat_cost_goals():

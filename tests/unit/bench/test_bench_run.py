@@ -48,3 +48,17 @@ def test_task_durations_come_from_the_json_callbacks_start_and_end():
         ]
     )
     assert bench_run.task_durations(result) == {"Ensure the stack's IAM roles": 0.885, "twice": 0.75}
+
+
+def test_a_results_file_is_analysed_again_from_its_measured_runs():
+    raw = {
+        "section": "stack", "scenario": "local stack", "phase": "rerun", "tool": bench_run.OURS, "strategy": "linear",
+        "latency_ms": 0, "cpu_s": 1.0, "tasks": 50, "skipped": 0, "processes": 0, "changed": 0, "reads": 34,
+        "writes": 0, "rc": 0, "calls": {},
+    }  # fmt: skip
+    results = {"raw_rows": [raw | {"wall_s": 7.0}, raw | {"wall_s": 9.0}], "rows": [], "analysis": {}}
+    again = bench_run.reanalysed(results)
+    (row,) = again["rows"]
+    assert (row["wall_s"], row["repetitions"]) == (8.0, 2)
+    (tasks,) = [t for t in again["analysis"]["targets"] if t["target"].endswith("runs at most 40 tasks")]
+    assert not tasks["met"] and tasks["measured"].startswith("50 tasks")
