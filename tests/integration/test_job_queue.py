@@ -255,7 +255,9 @@ def test_bad_inputs_fail_before_any_write(playbook, aws, environments):
 def test_queue_waits_for_an_environment_made_without_wait(playbook, aws, environments):
     """A compute environment made with wait=false is still CREATING when the queue task runs: the queue waits
     until it is VALID before CreateJobQueue (AWS associates only VALID environments), even with wait=false."""
-    aws.configure(transition_delay=3)
+    # Long enough that the environment is still CREATING when the queue task starts, on a loaded CI machine too
+    # (3 s was not: the queue's first look-up found it VALID already).
+    aws.configure(transition_delay=8)
     batch = aws.client("batch")
     resources = batch.describe_compute_environments(computeEnvironments=["dev-carbon-a-ce"])["computeEnvironments"][0][
         "computeResources"

@@ -28,7 +28,8 @@ from tests.integration.test_faults import (
 
 pytestmark = pytest.mark.slow
 
-ROTATED_VALUE = "r0tated-" + os.urandom(12).hex()
+# Template markup in a value is data: stored exactly as written, not rendered (no "42"), no syntax error on "{#".
+ROTATED_VALUE = "r0tated-{{ 6*7 }}-{# not a comment #}-{% raw %}-" + os.urandom(12).hex()
 DEFAULT_OUTPUT = {"ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default", "ANSIBLE_FORCE_COLOR": "0"}
 
 # What each kind of role of the stack may be assumed by (a role's name ends with its kind).
