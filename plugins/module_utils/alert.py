@@ -9,12 +9,11 @@ Validation, the event pattern, the target, comparison and rendering; no AWS call
 import json
 import re
 
+from ansible_collections.ondemand.batch.plugins.module_utils.constants import DEFAULT_EVENT_BUS, JOB_STATUSES
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchValidationError
-from ansible_collections.ondemand.batch.plugins.module_utils.events import DEFAULT_EVENT_BUS
 from ansible_collections.ondemand.batch.plugins.module_utils.validation import collects_problems
 
 # The order in which a job passes them (the order results list them in).
-JOB_STATUSES = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED")
 EVENT_SOURCE = "aws.batch"
 EVENT_DETAIL_TYPE = "Batch Job State Change"
 

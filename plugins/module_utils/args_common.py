@@ -10,16 +10,14 @@ entries (``list_argument_spec``), each with exactly the same options. The AWS co
 
 import copy
 
-from ansible_collections.ondemand.batch.plugins.module_utils.alert import JOB_STATUSES
-from ansible_collections.ondemand.batch.plugins.module_utils.compute_environment import (
+from ansible_collections.ondemand.batch.plugins.module_utils.constants import (
     ALLOCATION_STRATEGIES,
     COMPUTE_RESOURCE_TYPES,
+    DEFAULT_EVENT_BUS,
+    IAM_PROPAGATION_TIMEOUT,
+    JOB_STATUSES,
+    LOG_DRIVERS,
 )
-from ansible_collections.ondemand.batch.plugins.module_utils.events import DEFAULT_EVENT_BUS
-from ansible_collections.ondemand.batch.plugins.module_utils.iam_propagation import (
-    DEFAULT_TIMEOUT as DEFAULT_IAM_PROPAGATION_TIMEOUT,
-)
-from ansible_collections.ondemand.batch.plugins.module_utils.job_definition import LOG_DRIVERS
 
 COMPUTE_ENVIRONMENT_OPTIONS = {
     "name": {"type": "str", "required": True},
@@ -74,7 +72,7 @@ COMPUTE_ENVIRONMENT_OPTIONS = {
     "force": {"type": "bool", "default": False},
     "wait": {"type": "bool", "default": True},
     "wait_timeout": {"type": "int", "default": 900},
-    "iam_propagation_timeout": {"type": "int", "default": DEFAULT_IAM_PROPAGATION_TIMEOUT},
+    "iam_propagation_timeout": {"type": "int", "default": IAM_PROPAGATION_TIMEOUT},
     "tags": {"type": "dict", "aliases": ["resource_tags"]},
     "purge_tags": {"type": "bool", "default": True},
 }
@@ -295,7 +293,7 @@ JOB_SCHEDULE_OPTIONS = {
     },
     "dead_letter_arn": {"type": "str", "aliases": ["dead_letter_queue"]},
     "target_id": {"type": "str", "default": "ondemand-batch-job"},
-    "iam_propagation_timeout": {"type": "int", "default": DEFAULT_IAM_PROPAGATION_TIMEOUT},
+    "iam_propagation_timeout": {"type": "int", "default": IAM_PROPAGATION_TIMEOUT},
     "tags": {"type": "dict", "aliases": ["resource_tags"]},
     "purge_tags": {"type": "bool", "default": True},
 }

@@ -16,6 +16,11 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.ondemand.batch.plugins.module_utils.common import retry_decorator
+from ansible_collections.ondemand.batch.plugins.module_utils.constants import (
+    COMPUTE_RESOURCE_TYPES,
+    EC2_TYPES,
+    FARGATE_TYPES,
+)
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import (
     BatchErrorHandler,
     BatchValidationError,
@@ -29,20 +34,9 @@ from ansible_collections.ondemand.batch.plugins.module_utils.validation import (
     validate_range,
 )
 
-EC2_TYPES = ("EC2", "SPOT")
-FARGATE_TYPES = ("FARGATE", "FARGATE_SPOT")
-COMPUTE_RESOURCE_TYPES = EC2_TYPES + FARGATE_TYPES
 ALL_TYPES = COMPUTE_RESOURCE_TYPES
 
 BEST_FIT = "BEST_FIT"
-ALLOCATION_STRATEGIES = (
-    "BEST_FIT",
-    "BEST_FIT_PROGRESSIVE",
-    "BEST_FIT_PROGRESSIVE_ORDERED",
-    "SPOT_CAPACITY_OPTIMIZED",
-    "SPOT_PRICE_CAPACITY_OPTIMIZED",
-    "SPOT_CAPACITY_OPTIMIZED_PRIORITIZED",
-)
 SPOT_ONLY_STRATEGIES = (
     "SPOT_CAPACITY_OPTIMIZED",
     "SPOT_PRICE_CAPACITY_OPTIMIZED",

@@ -12,10 +12,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_list_to_ansible_dict,
 )
 
+from ansible_collections.ondemand.batch.plugins.module_utils.constants import DEFAULT_EVENT_BUS
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchError, BatchErrorHandler
 from ansible_collections.ondemand.batch.plugins.module_utils.tagging import resulting_tags, tag_changes
-
-DEFAULT_EVENT_BUS = "default"
 
 
 def _bus(bus):

@@ -26,6 +26,7 @@ import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
+from ansible_collections.ondemand.batch.plugins.module_utils.constants import IAM_PROPAGATION_TIMEOUT
 from ansible_collections.ondemand.batch.plugins.module_utils.waiters import backoff_delays
 
 # statusReason of an INVALID compute environment -> the option whose role or profile Batch could not use (yet).
@@ -43,7 +44,7 @@ COMPUTE_ENVIRONMENT_PATTERNS = (
 SCHEDULER_ROLE_MESSAGE = "The execution role you provide must allow AWS EventBridge Scheduler to assume the role"
 
 # Seconds of retrying, from the first refusal, before the reason is reported (the modules' default).
-DEFAULT_TIMEOUT = 120
+DEFAULT_TIMEOUT = IAM_PROPAGATION_TIMEOUT
 # The waits between two attempts: 1, 2, 4, 8, 16, then every 30 seconds.
 BACKOFF = {"initial": 1.0, "factor": 2.0, "maximum": 30.0}
 

@@ -21,6 +21,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import scrub_none_parameters
 
 from ansible_collections.ondemand.batch.plugins.module_utils.common import paginate_items
+from ansible_collections.ondemand.batch.plugins.module_utils.constants import LOG_DRIVERS
 from ansible_collections.ondemand.batch.plugins.module_utils.errors import BatchErrorHandler, BatchValidationError
 from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import MISSING, PLANNED, Kind, run_one
 from ansible_collections.ondemand.batch.plugins.module_utils.secrets import (
@@ -56,7 +57,6 @@ MAX_EVALUATE_ON_EXIT = 5
 DEFAULT_EPHEMERAL_STORAGE_GIB = 20
 MIN_TIMEOUT_SECONDS = 60
 MIN_EC2_MEMORY_MIB = 4
-LOG_DRIVERS = ("json-file", "syslog", "journald", "gelf", "fluentd", "awslogs", "splunk", "awsfirelens")
 FARGATE_LOG_DRIVERS = ("awslogs", "splunk", "awsfirelens")
 RESERVED_ENV_PREFIX = "AWS_BATCH"
 DESCRIBE_BATCH = 100  # DescribeJobDefinitions: at most 100 jobDefinitions a call
