@@ -604,7 +604,7 @@ def test_deploy_with_a_bad_model_writes_nothing(aws, tmp_path, case_id, variable
 
 def test_a_deploy_refuses_another_stacks_resource_and_an_untagged_one_before_any_write(aws, tmp_path):
     """Ownership is read from AWS by the plan: nothing of another stack is touched, nothing adopted unasked."""
-    secrets, batch = aws.client("secretsmanager"), aws.client("batch")
+    secrets = aws.client("secretsmanager")
     secrets.create_secret(
         Name="/local-carbon/MY_SECRET",
         SecretString="theirs",
@@ -626,7 +626,6 @@ def test_a_deploy_refuses_another_stacks_resource_and_an_untagged_one_before_any
     assert writes(aws.stats()) == {}
     assert normalise(account_state(aws)) == before
     assert secrets.get_secret_value(SecretId="/local-carbon/MY_SECRET")["SecretString"] == "theirs"
-    del batch
 
 
 def test_catalog_covers_the_issue_list():

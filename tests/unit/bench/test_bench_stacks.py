@@ -67,7 +67,7 @@ def test_the_wrapper_counts_each_interpreter_and_runs_the_real_one(tmp_path):
     assert counter.extra_vars() == {"ansible_python_interpreter": str(counter.wrapper)}
     counter.reset()
     assert counter.count() == 0
-    for _ in range(3):
+    for _run in range(3):
         out = subprocess.run(
             [counter.wrapper, "-c", "import sys; print(sys.stdin.read().upper())"],
             input="payload",
