@@ -97,10 +97,13 @@ def read_rule(events, name, target_id, bus=DEFAULT_EVENT_BUS, with_tags=True):
     if not current:
         return None, None, [], {}
     targets = list_targets(events, name, bus)
+    return rule_view(current, targets, target_id, list_rule_tags(events, current["Arn"]) if with_tags else {})
+
+
+def rule_view(rule, targets, target_id, tags):
+    """``read_rule``'s answer from a described rule, its targets and its tags (read here or elsewhere)."""
     ours = next((t for t in targets if t.get("Id") == target_id), None)
-    others = [t["Id"] for t in targets if t.get("Id") != target_id]
-    tags = list_rule_tags(events, current["Arn"]) if with_tags else {}
-    return current, ours, others, tags
+    return rule, ours, [t["Id"] for t in targets if t.get("Id") != target_id], tags
 
 
 def plan_owned_target_removal(name, target_id, ours, others):

@@ -9,8 +9,7 @@ import json
 
 import pytest
 
-from tests.integration.support.emulator import Emulator, endpoint_from_environment
-from tests.integration.test_stack_lifecycle import STACK, Stack, assert_ok
+from tests.integration.test_stack_lifecycle import STACK, assert_ok, stack_on_a_clean_emulator
 
 pytestmark = pytest.mark.slow
 
@@ -86,15 +85,7 @@ def manifest():
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    external = endpoint_from_environment()
-    emulator = external or Emulator.start(tmp_path_factory.mktemp("features-emulator"))
-    try:
-        emulator.reset()
-        emulator.configure(latency_ms=0, throttle_rate=0.0, error_rate=0.0)
-        yield Stack(emulator, tmp_path_factory.mktemp("outputs"))
-    finally:
-        if external is None:
-            emulator.stop()
+    yield from stack_on_a_clean_emulator(tmp_path_factory, "features")
 
 
 @pytest.fixture(scope="module")

@@ -85,10 +85,10 @@ def assert_ok(result):
     assert result.rc == 0 and result.failed == 0, f"{result}\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def stack_on_a_clean_emulator(tmp_path_factory, name):
+    """A Stack on an emulator of its own (or ONDEMAND_TEST_ENDPOINT's), reset, without faults; a fixture body."""
     external = endpoint_from_environment()
-    emulator = external or Emulator.start(tmp_path_factory.mktemp("stack-emulator"))
+    emulator = external or Emulator.start(tmp_path_factory.mktemp(f"{name}-emulator"))
     try:
         emulator.reset()
         emulator.configure(latency_ms=0, throttle_rate=0.0, error_rate=0.0)
@@ -96,6 +96,11 @@ def stack(tmp_path_factory):
     finally:
         if external is None:
             emulator.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    yield from stack_on_a_clean_emulator(tmp_path_factory, "stack")
 
 
 @pytest.fixture(scope="module")

@@ -21,12 +21,15 @@ from ansible_collections.ondemand.batch.plugins.module_utils import compute_envi
 from ansible_collections.ondemand.batch.plugins.module_utils import job_definition as jd_utils
 from ansible_collections.ondemand.batch.plugins.module_utils import job_queue_ensure as jq_ensure
 from ansible_collections.ondemand.batch.plugins.module_utils import scheduling_policy as sp_utils
+from ansible_collections.ondemand.batch.plugins.module_utils.alert import DEFAULT_TARGET_ID as ALERT_TARGET_ID
 from ansible_collections.ondemand.batch.plugins.module_utils.compute_environment import (
     find_environment,
     replacement_name,
 )
+from ansible_collections.ondemand.batch.plugins.module_utils.events import rule_view
 from ansible_collections.ondemand.batch.plugins.module_utils.job_queue import find_queue
 from ansible_collections.ondemand.batch.plugins.module_utils.reconcile import Context, drive
+from ansible_collections.ondemand.batch.plugins.module_utils.schedule import DEFAULT_TARGET_ID as SCHEDULE_TARGET_ID
 from ansible_collections.ondemand.batch.plugins.plugin_utils.stack.modules import argument_spec
 
 # (plan part, run list, list module, summary kind, kind of module_utils), in the order the roles run them.
@@ -89,17 +92,15 @@ def currents(kind, entries, described):
         rules = described.get("rule") or {}
         if not all(n in rules for n in names):
             return None
-        return {e["name"]: _rule_current(rules[e["name"]], e.get("target_id") or "alerts-topic") for e in entries}
+        return {e["name"]: _rule_current(rules[e["name"]], e.get("target_id") or ALERT_TARGET_ID) for e in entries}
     return None
 
 
 def _rule_current(described_rule, target_id):
-    """What ``events.read_rule`` returns: (rule, our target, other targets' IDs, tags)."""
+    """What ``events.read_rule`` returns, from the refresh's answer for the rule."""
     if described_rule is None:
         return None, None, [], {}
-    targets = described_rule["targets"]
-    ours = next((t for t in targets if t.get("Id") == target_id), None)
-    return described_rule["rule"], ours, [t["Id"] for t in targets if t.get("Id") != target_id], described_rule["tags"]
+    return rule_view(described_rule["rule"], described_rule["targets"], target_id, described_rule["tags"])
 
 
 def _schedule_currents(entries, described):
@@ -112,7 +113,7 @@ def _schedule_currents(entries, described):
         if backend == "scheduler":
             found[entry["name"]] = source[entry["name"]]
         else:
-            found[entry["name"]] = _rule_current(source[entry["name"]], entry.get("target_id") or "ondemand-batch-job")
+            found[entry["name"]] = _rule_current(source[entry["name"]], entry.get("target_id") or SCHEDULE_TARGET_ID)
     return found
 
 

@@ -6,9 +6,10 @@ model compiles to: the exact module parameters, ARNs and URIs, and the alert's t
 
 import copy
 import json
-import re
 
 from stack_model import ACCOUNT, compile_model, inventory
+
+from emulator.eventbridge import render_template  # EventBridge's input transformer, as the emulator applies it
 
 BASE = inventory()
 STACK = BASE["stack_name"]
@@ -42,22 +43,6 @@ FAILED_EVENT = {
 }
 
 
-def render(template, paths, event):
-    """An input transformer as EventBridge applies it to a text template: each placeholder replaced by the value its
-    JSON path selects (strings without quotes, numbers as digits, nothing for a path the event lacks), the text
-    sent as written."""
-
-    def value(path):
-        node = event
-        for key in path.removeprefix("$.").split("."):
-            if not isinstance(node, dict) or key not in node:
-                return ""
-            node = node[key]
-        return node if isinstance(node, str) else json.dumps(node)
-
-    return re.sub(r"<([A-Za-z0-9_.-]+)>", lambda m: value(paths[m.group(1)]), template)
-
-
 # ------------------------------------------------------------------------------------------------ readable alerts
 def test_the_failure_alert_is_a_sentence_and_one_field_a_line():
     plan, lines = compile_model(BASE)
@@ -75,7 +60,7 @@ def test_the_failure_alert_is_a_sentence_and_one_field_a_line():
     }
     # A text template is JSON strings, one a line: every line parses as one.
     assert all(isinstance(json.loads(line), str) for line in rule["input_template"].splitlines())
-    assert render(rule["input_template"], rule["input_paths"], FAILED_EVENT).splitlines() == [
+    assert render_template(rule["input_template"], rule["input_paths"], FAILED_EVENT).splitlines() == [
         f'"AWS Batch job nightly-report is FAILED in stack {STACK}: Essential container in task exited"',
         '"Job ID: 4c7599ae-0a82-49aa-ba5a-4727fcce14a8"',
         f'"Queue: arn:aws:batch:eu-west-1:{ACCOUNT}:job-queue/{STACK}-jq"',
@@ -90,7 +75,7 @@ def test_a_job_that_failed_before_its_container_started_leaves_those_fields_empt
     rule = plan["eventbridge"]["alerts"]["rule"]
     event = copy.deepcopy(FAILED_EVENT)
     event["detail"].update(statusReason="CannotPullContainerError: pull access denied", attempts=[], container={})
-    text = render(rule["input_template"], rule["input_paths"], event).splitlines()
+    text = render_template(rule["input_template"], rule["input_paths"], event).splitlines()
     assert text[0].endswith(': CannotPullContainerError: pull access denied"')
     assert text[3:6:2] == ['"Exit code: "', f'"Log stream:  (log group {LOG_GROUP})"']
 
